@@ -1,0 +1,13 @@
+//! leadflow's domain: configuration, scoring, routing, SLAs and the lead lifecycle.
+//!
+//! Every decision here is a pure function of (state, input, now): no I/O, no clock reads.
+//! The use cases, adapters and binaries build on these functions.
+
+pub mod config;
+pub mod domain;
+pub mod lifecycle;
+pub mod routing;
+pub mod scoring;
+pub mod sla;
+
+pub use chrono::{DateTime, Utc};
