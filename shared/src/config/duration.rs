@@ -43,7 +43,9 @@ impl std::str::FromStr for ConfigDuration {
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let trimmed = text.trim();
         if trimmed.starts_with('-') {
-            return Err(format!("{text:?} is negative; a duration must be zero or more"));
+            return Err(format!(
+                "{text:?} is negative; a duration must be zero or more"
+            ));
         }
         let std = humantime::parse_duration(trimmed).map_err(|e| {
             format!("{text:?} is not a duration ({e}); write e.g. \"30s\", \"5m\", \"2h\", \"14d\"")
@@ -96,19 +98,34 @@ mod tests {
 
     #[test]
     fn parses_the_contract_units() {
-        assert_eq!("3s".parse::<ConfigDuration>().unwrap(), ConfigDuration::from_secs(3));
-        assert_eq!("5m".parse::<ConfigDuration>().unwrap(), ConfigDuration::from_secs(300));
-        assert_eq!("2h".parse::<ConfigDuration>().unwrap(), ConfigDuration::from_secs(7200));
+        assert_eq!(
+            "3s".parse::<ConfigDuration>().unwrap(),
+            ConfigDuration::from_secs(3)
+        );
+        assert_eq!(
+            "5m".parse::<ConfigDuration>().unwrap(),
+            ConfigDuration::from_secs(300)
+        );
+        assert_eq!(
+            "2h".parse::<ConfigDuration>().unwrap(),
+            ConfigDuration::from_secs(7200)
+        );
         assert_eq!(
             "14d".parse::<ConfigDuration>().unwrap(),
             ConfigDuration::from_secs(14 * 86_400)
         );
-        assert_eq!("1h30m".parse::<ConfigDuration>().unwrap(), ConfigDuration::from_secs(5400));
+        assert_eq!(
+            "1h30m".parse::<ConfigDuration>().unwrap(),
+            ConfigDuration::from_secs(5400)
+        );
     }
 
     #[test]
     fn refuses_negative_and_garbage() {
-        assert!("-14d".parse::<ConfigDuration>().unwrap_err().contains("negative"));
+        assert!("-14d"
+            .parse::<ConfigDuration>()
+            .unwrap_err()
+            .contains("negative"));
         assert!("fortnight".parse::<ConfigDuration>().is_err());
         assert!("14".parse::<ConfigDuration>().is_err());
     }

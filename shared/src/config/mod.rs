@@ -8,3 +8,6 @@ pub use model::*;
 
 /// The contract's example, the built-in default configuration.
 pub const EXAMPLE_TOML: &str = include_str!("example.toml");
+
+#[cfg(test)]
+pub mod tests_support;

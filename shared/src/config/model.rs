@@ -300,7 +300,9 @@ impl MatcherSpec {
         }
         if let Some([lo, hi]) = self.between {
             if lo > hi {
-                return Err(format!("`between` = [{lo}, {hi}] has its low end above its high end"));
+                return Err(format!(
+                    "`between` = [{lo}, {hi}] has its low end above its high end"
+                ));
             }
             found.push(Matcher::Between(lo, hi));
         }
@@ -318,7 +320,9 @@ impl MatcherSpec {
         match found.len() {
             1 => Ok(found.pop().expect("one matcher")),
             0 => Err(format!("needs one of {MATCHER_KEYS}")),
-            _ => Err(format!("has more than one of {MATCHER_KEYS}; give exactly one")),
+            _ => Err(format!(
+                "has more than one of {MATCHER_KEYS}; give exactly one"
+            )),
         }
     }
 
@@ -469,11 +473,9 @@ impl TryFrom<NegativeRuleSpec> for NegativeRule {
                     "negative rule {name:?} has both `points` and `disqualify`; give one"
                 ))
             }
-            (None, None) => {
-                return Err(format!(
-                    "negative rule {name:?} needs `points` (a penalty) or `disqualify` (a reason code)"
-                ))
-            }
+            (None, None) => return Err(format!(
+                "negative rule {name:?} needs `points` (a penalty) or `disqualify` (a reason code)"
+            )),
         };
         Ok(NegativeRule {
             name,
@@ -486,7 +488,9 @@ impl TryFrom<NegativeRuleSpec> for NegativeRule {
 impl From<NegativeRule> for NegativeRuleSpec {
     fn from(r: NegativeRule) -> Self {
         let (field, signal, m) = match r.trigger {
-            NegativeTrigger::Field(c) => (Some(c.field), None, MatcherSpec::from_matcher(c.matcher)),
+            NegativeTrigger::Field(c) => {
+                (Some(c.field), None, MatcherSpec::from_matcher(c.matcher))
+            }
             NegativeTrigger::Signal(s) => (None, Some(s), MatcherSpec::default()),
         };
         let (points, disqualify) = match r.effect {

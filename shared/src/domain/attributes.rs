@@ -34,7 +34,9 @@ impl AttrValue {
 impl fmt::Display for AttrValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            AttrValue::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => write!(f, "{}", *n as i64),
+            AttrValue::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => {
+                write!(f, "{}", *n as i64)
+            }
             AttrValue::Number(n) => write!(f, "{n}"),
             AttrValue::Text(t) => f.write_str(t),
         }

@@ -72,7 +72,11 @@ impl Matcher {
     /// The matcher in plain words, for summaries and explanations.
     pub fn describe(&self) -> String {
         fn list<T: std::fmt::Display>(items: &[T]) -> String {
-            items.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
+            items
+                .iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         }
         match self {
             Matcher::ContainsAny(n) => format!("contains any of {}", list(n)),

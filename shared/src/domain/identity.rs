@@ -41,7 +41,10 @@ pub fn normalize_email(raw: &str) -> Result<String, String> {
 
 /// The domain of a (normalised) email address.
 pub fn email_domain(email: &str) -> Option<&str> {
-    email.rsplit_once('@').map(|(_, d)| d).filter(|d| !d.is_empty())
+    email
+        .rsplit_once('@')
+        .map(|(_, d)| d)
+        .filter(|d| !d.is_empty())
 }
 
 /// What first identified a lead; its id is derived from it and never changes.
@@ -175,12 +178,24 @@ mod tests {
     #[test]
     fn normalises_case_space_and_mailto() {
         assert_eq!(normalize_email("  Ana@Acme.IO ").unwrap(), "ana@acme.io");
-        assert_eq!(normalize_email("mailto:ana@acme.io").unwrap(), "ana@acme.io");
+        assert_eq!(
+            normalize_email("mailto:ana@acme.io").unwrap(),
+            "ana@acme.io"
+        );
     }
 
     #[test]
     fn refuses_what_is_not_an_address() {
-        for bad in ["", "ana", "ana@", "@acme.io", "ana@acme", "a b@acme.io", "a@b@c.io", "ana@-acme.io"] {
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@acme.io",
+            "ana@acme",
+            "a b@acme.io",
+            "a@b@c.io",
+            "ana@-acme.io",
+        ] {
             assert!(normalize_email(bad).is_err(), "{bad:?} accepted");
         }
     }
@@ -202,7 +217,10 @@ mod tests {
     }
 
     fn known(id: &str, email: Option<&str>) -> KnownLead {
-        KnownLead { id: id.into(), email: email.map(Into::into) }
+        KnownLead {
+            id: id.into(),
+            email: email.map(Into::into),
+        }
     }
 
     #[test]
@@ -232,7 +250,13 @@ mod tests {
     fn email_wins_when_keys_disagree() {
         let by_email = known("ld_e", Some("ana@acme.io"));
         let by_ext = known("ld_x", Some("other@acme.io"));
-        let r = resolve(Some("ana@acme.io"), Some("crm-1"), Some(&by_email), Some(&by_ext)).unwrap();
+        let r = resolve(
+            Some("ana@acme.io"),
+            Some("crm-1"),
+            Some(&by_email),
+            Some(&by_ext),
+        )
+        .unwrap();
         assert_eq!(r.lead_id, "ld_e");
         assert!(!r.link_external_id);
         assert!(r.conflict.unwrap().contains("ld_x"));

@@ -132,7 +132,13 @@ mod weekday_names {
     pub fn serialize<S: Serializer>(days: &[Weekday], s: S) -> Result<S::Ok, S::Error> {
         let names: Vec<&str> = days
             .iter()
-            .map(|d| NAMES.iter().find(|(_, w)| w == d).map(|(n, _)| *n).unwrap_or("?"))
+            .map(|d| {
+                NAMES
+                    .iter()
+                    .find(|(_, w)| w == d)
+                    .map(|(n, _)| *n)
+                    .unwrap_or("?")
+            })
             .collect();
         names.serialize(s)
     }

@@ -55,7 +55,10 @@ impl Status {
 
     /// Statuses in which the lead has an owner.
     pub fn is_owned(self) -> bool {
-        matches!(self, Status::Assigned | Status::Contacted | Status::Qualified)
+        matches!(
+            self,
+            Status::Assigned | Status::Contacted | Status::Qualified
+        )
     }
 
     /// Statuses nothing leaves: the lead's story is over.
@@ -65,7 +68,10 @@ impl Status {
 
     /// Statuses marketing owns, where scoring decides between nurture and MQL.
     pub fn is_marketing(self) -> bool {
-        matches!(self, Status::New | Status::Nurture | Status::Mql | Status::Recycled)
+        matches!(
+            self,
+            Status::New | Status::Nurture | Status::Mql | Status::Recycled
+        )
     }
 
     /// Whether the lifecycle allows going from `self` to `next`.
@@ -153,6 +159,9 @@ mod tests {
         for s in Status::ALL {
             assert_eq!(s.as_str().parse::<Status>().unwrap(), s);
         }
-        assert!("open".parse::<Status>().unwrap_err().contains("not a status"));
+        assert!("open"
+            .parse::<Status>()
+            .unwrap_err()
+            .contains("not a status"));
     }
 }
