@@ -473,9 +473,11 @@ impl TryFrom<NegativeRuleSpec> for NegativeRule {
                     "negative rule {name:?} has both `points` and `disqualify`; give one"
                 ))
             }
-            (None, None) => return Err(format!(
+            (None, None) => {
+                return Err(format!(
                 "negative rule {name:?} needs `points` (a penalty) or `disqualify` (a reason code)"
-            )),
+            ))
+            }
         };
         Ok(NegativeRule {
             name,

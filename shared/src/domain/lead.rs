@@ -24,6 +24,9 @@ pub struct Lead {
     pub external_ids: Vec<String>,
     #[serde(default)]
     pub attributes: Attributes,
+    /// When each attribute's value was observed: an older event never overwrites a newer value.
+    #[serde(default)]
+    pub attribute_times: BTreeMap<String, DateTime<Utc>>,
     pub status: Status,
     pub tier: Tier,
     /// Whether the lead currently counts as marketing-qualified (with hysteresis).
@@ -68,6 +71,7 @@ impl Lead {
             email,
             external_ids: external_id.into_iter().collect(),
             attributes: Attributes::new(),
+            attribute_times: BTreeMap::new(),
             status: Status::New,
             tier: Tier::D,
             mql: false,
@@ -110,10 +114,24 @@ impl Lead {
         self.owner.as_ref().map(|o| o.rep_id.as_str())
     }
 
-    /// Merge a later event's attributes: present values replace, absent ones stay.
-    pub fn merge_attributes(&mut self, incoming: &Attributes) {
-        for (k, v) in incoming {
-            self.attributes.insert(k.clone(), v.clone());
+    /// Merge an event's attributes observed at `at`: a value replaces the stored one only when
+    /// it is at least as recent, so events applied in any order leave the same attributes.
+    /// (Two different values at the same instant: the larger string wins, for the same reason.)
+    pub fn merge_attributes(&mut self, incoming: &Attributes, at: DateTime<Utc>) {
+        for (key, value) in incoming {
+            let newer = match self.attribute_times.get(key) {
+                None => true,
+                Some(seen) if at > *seen => true,
+                Some(seen) if at == *seen => self
+                    .attributes
+                    .get(key)
+                    .is_none_or(|old| value.to_string() >= old.to_string()),
+                Some(_) => false,
+            };
+            if newer {
+                self.attributes.insert(key.clone(), value.clone());
+                self.attribute_times.insert(key.clone(), at);
+            }
         }
     }
 }

@@ -2,6 +2,8 @@
 
 pub mod attributes;
 pub mod condition;
+pub mod events;
+pub mod history;
 pub mod identity;
 pub mod lead;
 pub mod rep;
@@ -9,6 +11,8 @@ pub mod status;
 pub mod tier;
 
 pub use attributes::{AttrValue, Attributes};
+pub use events::{DomainEvent, DomainEventKind};
+pub use history::{HistoryEntry, HistoryKind};
 pub use lead::{Contribution, Lead, LeadId, Owner, Score, Source};
 pub use rep::{Rep, RepId};
 pub use status::Status;
