@@ -290,7 +290,10 @@ impl MatcherSpec {
             if n.is_empty() {
                 return Err("`contains_any` is empty".into());
             }
-            found.push(Matcher::ContainsAny(n));
+            // Lower-cased once here, so matching does not lower-case on every lead.
+            found.push(Matcher::ContainsAny(
+                n.iter().map(|s| s.to_lowercase()).collect(),
+            ));
         }
         if let Some(o) = self.in_ {
             if o.is_empty() {

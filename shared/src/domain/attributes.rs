@@ -31,6 +31,40 @@ impl AttrValue {
     }
 }
 
+/// A borrowed view of a field's value, so that rules can test fields without copying them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FieldValue<'a> {
+    Number(f64),
+    Text(&'a str),
+}
+
+impl<'a> FieldValue<'a> {
+    pub fn as_number(self) -> Option<f64> {
+        match self {
+            FieldValue::Number(n) => Some(n),
+            FieldValue::Text(t) => t.trim().parse().ok(),
+        }
+    }
+}
+
+impl AttrValue {
+    pub fn as_field(&self) -> FieldValue<'_> {
+        match self {
+            AttrValue::Number(n) => FieldValue::Number(*n),
+            AttrValue::Text(t) => FieldValue::Text(t),
+        }
+    }
+}
+
+impl fmt::Display for FieldValue<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FieldValue::Number(n) => AttrValue::Number(*n).fmt(f),
+            FieldValue::Text(t) => f.write_str(t),
+        }
+    }
+}
+
 impl fmt::Display for AttrValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

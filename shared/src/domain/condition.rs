@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::attributes::AttrValue;
+use super::attributes::{AttrValue, FieldValue};
 
 /// A literal in an `in` list: the contract's lists are strings, but numbers are allowed too.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -13,13 +13,11 @@ pub enum Scalar {
 }
 
 impl Scalar {
-    fn matches(&self, value: &AttrValue) -> bool {
-        match self {
-            Scalar::Text(t) => match value {
-                AttrValue::Text(v) => v.trim().eq_ignore_ascii_case(t.trim()),
-                AttrValue::Number(_) => value.to_string() == t.trim(),
-            },
-            Scalar::Number(n) => value.as_number() == Some(*n),
+    fn matches(&self, value: FieldValue<'_>) -> bool {
+        match (self, value) {
+            (Scalar::Text(t), FieldValue::Text(v)) => eq_ignore_case(v.trim(), t.trim()),
+            (Scalar::Text(t), FieldValue::Number(_)) => value.to_string() == t.trim(),
+            (Scalar::Number(n), _) => value.as_number() == Some(*n),
         }
     }
 }
@@ -53,19 +51,30 @@ pub enum Matcher {
 impl Matcher {
     /// Whether a field's value passes. A missing field never matches.
     pub fn matches(&self, value: Option<&AttrValue>) -> bool {
+        self.matches_value(value.map(AttrValue::as_field))
+    }
+
+    /// `matches` on a borrowed value: the scoring hot path copies nothing.
+    pub fn matches_value(&self, value: Option<FieldValue<'_>>) -> bool {
         let Some(value) = value else {
             return false;
         };
         match self {
-            Matcher::ContainsAny(needles) => {
-                let haystack = value.to_string().to_lowercase();
-                needles.iter().any(|n| haystack.contains(&n.to_lowercase()))
-            }
+            Matcher::ContainsAny(needles) => match value {
+                FieldValue::Text(t) => needles.iter().any(|n| contains_ignore_case(t, n)),
+                FieldValue::Number(_) => {
+                    let text = value.to_string();
+                    needles.iter().any(|n| contains_ignore_case(&text, n))
+                }
+            },
             Matcher::In(options) => options.iter().any(|o| o.matches(value)),
             Matcher::Between(lo, hi) => value.as_number().is_some_and(|n| n >= *lo && n <= *hi),
             Matcher::AtLeast(lo) => value.as_number().is_some_and(|n| n >= *lo),
             Matcher::AtMost(hi) => value.as_number().is_some_and(|n| n <= *hi),
-            Matcher::Exists => !value.to_string().trim().is_empty(),
+            Matcher::Exists => match value {
+                FieldValue::Text(t) => !t.trim().is_empty(),
+                FieldValue::Number(_) => true,
+            },
         }
     }
 
@@ -90,6 +99,24 @@ impl Matcher {
             Matcher::AtMost(n) => format!("is at most {}", AttrValue::Number(*n)),
             Matcher::Exists => "is present".to_string(),
         }
+    }
+}
+
+fn eq_ignore_case(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        a.to_lowercase() == b.to_lowercase()
+    }
+}
+
+/// Case-insensitive substring test; allocates only for non-ASCII text.
+fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    if haystack.is_ascii() && needle.is_ascii() {
+        let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+        n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+    } else {
+        haystack.to_lowercase().contains(&needle.to_lowercase())
     }
 }
 

@@ -73,9 +73,7 @@ pub fn derived_event_id(cause: &str, kind: DomainEventKind, lead_id: &str) -> St
         h.update(part.as_bytes());
         h.update([0u8]);
     }
-    let digest = h.finalize();
-    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
-    format!("ev_{hex}")
+    super::hex::prefixed("ev_", &h.finalize()[..12])
 }
 
 #[cfg(test)]

@@ -68,13 +68,7 @@ pub fn lead_id(key: &IdentityKey<'_>) -> LeadId {
             h.update(x.as_bytes());
         }
     }
-    let digest = h.finalize();
-    let mut id = String::with_capacity(27);
-    id.push_str("ld_");
-    for b in &digest[..12] {
-        id.push_str(&format!("{b:02x}"));
-    }
-    id
+    super::hex::prefixed("ld_", &h.finalize()[..12])
 }
 
 /// A lead the store found by one of the identity keys.

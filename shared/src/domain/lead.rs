@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::attributes::{AttrValue, Attributes};
+use super::attributes::{AttrValue, Attributes, FieldValue};
 use super::identity;
 use super::rep::RepId;
 use super::status::Status;
@@ -99,6 +99,19 @@ impl Lead {
                 .and_then(identity::email_domain)
                 .map(|d| AttrValue::Text(d.to_string())),
             _ => self.attributes.get(name).cloned(),
+        }
+    }
+
+    /// `field` without copying: what scoring rules read.
+    pub fn field_value(&self, name: &str) -> Option<FieldValue<'_>> {
+        match name {
+            "email" => self.email.as_deref().map(FieldValue::Text),
+            "email_domain" => self
+                .email
+                .as_deref()
+                .and_then(identity::email_domain)
+                .map(FieldValue::Text),
+            _ => self.attributes.get(name).map(AttrValue::as_field),
         }
     }
 

@@ -3,6 +3,7 @@
 pub mod attributes;
 pub mod condition;
 pub mod events;
+pub mod hex;
 pub mod history;
 pub mod identity;
 pub mod lead;
@@ -10,7 +11,7 @@ pub mod rep;
 pub mod status;
 pub mod tier;
 
-pub use attributes::{AttrValue, Attributes};
+pub use attributes::{AttrValue, Attributes, FieldValue};
 pub use events::{DomainEvent, DomainEventKind};
 pub use history::{HistoryEntry, HistoryKind};
 pub use lead::{Contribution, Lead, LeadId, Owner, Score, Source};

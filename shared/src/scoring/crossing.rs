@@ -26,15 +26,49 @@ pub struct ScoreShape {
 impl ScoreShape {
     /// Engagement after the terms decayed by factor `u` in (0, 1].
     fn engagement(&self, u: f64) -> f64 {
-        let sum: f64 = self
-            .terms
+        self.capped_sum(u).min(self.engagement_max)
+    }
+
+    /// The capped sum of the terms (before `engagement_max`) after decay by factor `u`.
+    fn capped_sum(&self, u: f64) -> f64 {
+        self.terms
             .iter()
             .map(|t| {
                 let v = t.value * u;
                 t.cap.map_or(v, |c| v.min(c))
             })
-            .sum();
-        sum.min(self.engagement_max)
+            .sum()
+    }
+
+    /// The decay factor at which engagement comes down to `need` (0 < need <= engagement now).
+    /// min(sum, max) < need holds exactly when sum < need (for need <= max), and the capped
+    /// sum is piecewise linear in u with a kink where each term drops below its cap: between
+    /// two kinks it is a line, so the crossing is found exactly by interpolation.
+    fn decay_to_reach(&self, need: f64) -> f64 {
+        if need > self.engagement_max {
+            return 1.0;
+        }
+        let mut points: Vec<f64> = Vec::with_capacity(self.terms.len() + 2);
+        points.push(1.0);
+        points.extend(self.terms.iter().filter_map(|t| match t.cap {
+            Some(cap) if t.value > cap && cap > 0.0 => Some(cap / t.value),
+            _ => None,
+        }));
+        points.push(0.0);
+        points.sort_by(|a, b| b.total_cmp(a));
+        let mut upper = (1.0, self.capped_sum(1.0));
+        for &u in &points[1..] {
+            let lower = (u, self.capped_sum(u));
+            if lower.1 < need {
+                let (hi, lo) = (upper, lower);
+                if hi.1 - lo.1 <= 0.0 {
+                    return hi.0;
+                }
+                return lo.0 + (need - lo.1) * (hi.0 - lo.0) / (hi.1 - lo.1);
+            }
+            upper = lower;
+        }
+        0.0
     }
 
     /// The unclamped total after decay by factor `u`.
@@ -53,21 +87,11 @@ impl ScoreShape {
         if self.total(1.0) < target {
             return Some(self.at);
         }
-        // total(u) is continuous and increasing in u, total(0) = constant < target <= total(1):
-        // bisect for the largest u with total(u) < target.
-        let (mut lo, mut hi) = (0.0_f64, 1.0_f64);
-        for _ in 0..60 {
-            let mid = 0.5 * (lo + hi);
-            if self.total(mid) < target {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
-        // u = 2^(-elapsed / half_life)  =>  elapsed = -half_life * log2(u); `lo` is just below
-        // the crossing, so the instant is already past it. Round up to the next millisecond.
+        let u = self.decay_to_reach(target - self.constant);
+        // u = 2^(-elapsed / half_life)  =>  elapsed = -half_life * log2(u).
+        // Rounded up to the next millisecond, so the instant is past the crossing.
         let half_life_ms = self.half_life.num_milliseconds() as f64;
-        let elapsed_ms = (-half_life_ms * lo.log2()).ceil();
+        let elapsed_ms = (-half_life_ms * u.log2()).ceil();
         if !elapsed_ms.is_finite() || elapsed_ms > 1e15 {
             return None;
         }
@@ -133,5 +157,43 @@ mod tests {
     fn already_below_means_now() {
         let s = shape(10.0, &[(5.0, None)], 60.0);
         assert_eq!(s.time_below(40.0), Some(s.at));
+    }
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use chrono::TimeZone;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn the_crossing_is_the_first_instant_below_the_bound(
+            constant in -20.0f64..60.0,
+            terms in prop::collection::vec((0.0f64..120.0, prop::option::of(1.0f64..40.0)), 1..8),
+            max in 10.0f64..100.0,
+            bound in 1.0f64..100.0,
+        ) {
+            let shape = ScoreShape {
+                constant,
+                terms: terms.iter().map(|&(value, cap)| DecayingTerm { value, cap }).collect(),
+                engagement_max: max,
+                at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+                half_life: TimeDelta::days(14),
+            };
+            let u_at = |t: DateTime<Utc>| {
+                let ms = (t - shape.at).num_milliseconds() as f64;
+                (-ms / shape.half_life.num_milliseconds() as f64).exp2()
+            };
+            match shape.time_below(bound) {
+                None => prop_assert!(shape.constant >= bound - 0.005 || bound - 0.005 <= 0.0),
+                Some(at) if at == shape.at => prop_assert!(shape.total(1.0) < bound - 0.005),
+                Some(at) => {
+                    prop_assert!(shape.total(u_at(at)) < bound - 0.005);
+                    let before = at - TimeDelta::milliseconds(3);
+                    prop_assert!(shape.total(u_at(before)) >= bound - 0.005 - 1e-9);
+                }
+            }
+        }
     }
 }

@@ -42,9 +42,7 @@ pub struct Evaluation {
 /// so each score records which rules computed it.
 pub fn rules_version(config: &ScoringConfig) -> String {
     let json = serde_json::to_vec(config).expect("a scoring config serialises");
-    let digest = Sha256::digest(&json);
-    let hex: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
-    format!("rules-{hex}")
+    crate::domain::hex::prefixed("rules-", &Sha256::digest(&json)[..4])
 }
 
 /// Score `lead` as of `now`, from its attributes and decayed engagement, with the tier and
@@ -71,7 +69,7 @@ pub fn evaluate(
         if rule
             .condition
             .matcher
-            .matches(lead.field(&rule.condition.field).as_ref())
+            .matches_value(lead.field_value(&rule.condition.field))
         {
             fit_raw += rule.points;
             line(Source::Fit, &rule.name, rule.points, None);
@@ -115,7 +113,7 @@ pub fn evaluate(
     let mut disqualification = None;
     for rule in &config.negative {
         let triggered = match &rule.trigger {
-            NegativeTrigger::Field(c) => c.matcher.matches(lead.field(&c.field).as_ref()),
+            NegativeTrigger::Field(c) => c.matcher.matches_value(lead.field_value(&c.field)),
             NegativeTrigger::Signal(s) => lead
                 .engagement
                 .signals
