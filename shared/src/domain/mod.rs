@@ -2,6 +2,7 @@
 
 pub mod attributes;
 pub mod condition;
+pub mod history;
 pub mod identity;
 pub mod lead;
 pub mod rep;

@@ -1,1 +1,3 @@
 //! Lead lifecycle.
+
+pub mod disposition;
