@@ -175,7 +175,10 @@ pub enum DispositionError {
         allowed: Vec<String>,
     },
     #[error("`{field}` is not taken by outcome `{outcome}`")]
-    FieldNotTaken { field: &'static str, outcome: Outcome },
+    FieldNotTaken {
+        field: &'static str,
+        outcome: Outcome,
+    },
     #[error("`amount` must be a finite number, zero or more (got {amount})")]
     InvalidAmount { amount: f64 },
     #[error("`occurred_at` {occurred_at} is before the lead was assigned ({assigned_at})")]

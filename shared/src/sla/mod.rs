@@ -8,6 +8,8 @@
 //!   it on the clock, so that checking again at any later time repeats nothing.
 //! - [`record_response`] on each disposition: the first stops the first-response clock and
 //!   opens the follow-up window; later ones inside the window count as touches.
+//! - The clock closes (`closed_at`) on reassignment, or when the lead leaves the owned statuses
+//!   (a disposition closes it directly; otherwise `check` returns [`SlaAction::Close`]).
 //!
 //! The clock carries everything `check` and `next_due` need, so a config reload never leaves an
 //! index key that the checker cannot settle.
