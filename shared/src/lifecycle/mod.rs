@@ -3,6 +3,7 @@
 //! new lead with the history entries and domain events the change produced.
 
 pub mod activity;
+pub mod disposition;
 
 use crate::domain::{DomainEvent, HistoryEntry, Lead};
 
