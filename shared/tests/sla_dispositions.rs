@@ -606,3 +606,24 @@ fn the_example_config_reason_codes_apply() {
     let err = apply_disposition(&l, &dq, &codes, &sla_config(), t0() + mins(10)).unwrap_err();
     assert!(err.to_string().contains("job_seeker"), "{err}");
 }
+
+#[test]
+fn dispositions_publish_events_with_ids_derived_from_the_disposition() {
+    use leadflow::domain::DomainEventKind as Ev;
+    let l = lead(Status::Contacted);
+    let done = apply(&l, &valid(Outcome::Recycled)).unwrap();
+    let kinds: Vec<Ev> = done.events.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, vec![Ev::DispositionRecorded, Ev::LeadRecycled]);
+    let again = apply(&l, &valid(Outcome::Recycled)).unwrap();
+    assert_eq!(
+        done.events, again.events,
+        "a retried disposition gives the same ids"
+    );
+    let contacted = apply(&lead(Status::Assigned), &valid(Outcome::Contacted)).unwrap();
+    let kinds: Vec<Ev> = contacted.events.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, vec![Ev::DispositionRecorded]);
+    assert!(
+        !done.lead.mql,
+        "a recycled lead must cross the MQL threshold again"
+    );
+}

@@ -50,9 +50,11 @@ pub struct Lead {
     pub last_activity_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub recycled_at: Option<DateTime<Utc>>,
-    /// When the decay job must look at this lead next (threshold crossing or recycle).
+    /// When the decaying score will next fall below a bound that demotes the lead. The decay
+    /// job's due time is this or the recycle time, whichever is first
+    /// (`lifecycle::activity::decay_due_at`).
     #[serde(default)]
-    pub decay_due_at: Option<DateTime<Utc>>,
+    pub next_crossing_at: Option<DateTime<Utc>>,
     /// Optimistic-locking version: each stored write increments it.
     #[serde(default)]
     pub version: u64,
@@ -84,7 +86,7 @@ impl Lead {
             created_at: now,
             last_activity_at: None,
             recycled_at: None,
-            decay_due_at: None,
+            next_crossing_at: None,
             version: 0,
         }
     }

@@ -108,14 +108,16 @@ pub fn reevaluate(
     now: DateTime<Utc>,
 ) -> Transition {
     if lead.status.is_terminal() {
-        lead.decay_due_at = None;
+        lead.next_crossing_at = None;
         return Transition::unchanged(lead);
     }
     // The cause names the instant the lead was due, so a retried job derives the same ids.
     let cause = format!(
         "decay:{}:{}",
         lead.id,
-        lead.decay_due_at.unwrap_or(now).timestamp_millis()
+        decay_due_at(&lead, config)
+            .unwrap_or(now)
+            .timestamp_millis()
     );
     let mut history = Vec::new();
     let mut events = Vec::new();
@@ -152,9 +154,24 @@ pub fn recycle(lead: &mut Lead, now: DateTime<Utc>) {
         lead.previous_owners.push(owner.rep_id);
     }
     lead.status = Status::Recycled;
-    lead.sla = None;
+    // The clock stays on record (its response time feeds metrics) but is closed.
+    if let Some(clock) = lead.sla.as_mut() {
+        crate::sla::apply(clock, crate::sla::SlaAction::Close, now);
+    }
     lead.mql = false;
     lead.recycled_at = Some(now);
+}
+
+/// When the decay job must look at the lead next: its next threshold crossing or, for an
+/// owned lead, the time it is recycled if nobody works it — whichever comes first.
+pub fn decay_due_at(lead: &Lead, config: &Config) -> Option<DateTime<Utc>> {
+    if lead.status.is_terminal() {
+        return None;
+    }
+    match (lead.next_crossing_at, recycle_due_at(lead, config)) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 /// When an owned lead left alone is recycled: `recycle_after` past its last touch.
@@ -224,10 +241,8 @@ fn apply_evaluation(
 
     match (&disqualification, lead.status) {
         (Some(d), status) if !status.is_terminal() => {
-            if let Some(owner) = lead.owner.take() {
-                lead.previous_owners.push(owner.rep_id);
-            }
-            lead.sla = None;
+            // As with a disqualifying disposition the owner stays on record; the lead no longer
+            // counts as open, and the SLA checker closes its clock.
             lead.status = Status::Disqualified;
             lead.disqualify_reason = Some(d.reason.clone());
             let detail = json!({"rule": d.rule, "reason": d.reason, "by": "scoring"});
@@ -286,14 +301,10 @@ fn apply_evaluation(
             json!({"total": lead.score.total, "tier": lead.tier}),
         ));
     }
-    let crossing = if lead.status.is_terminal() {
+    lead.next_crossing_at = if lead.status.is_terminal() {
         None
     } else {
         next_crossing_at
-    };
-    lead.decay_due_at = match (crossing, recycle_due_at(&lead, config)) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
     };
     Transition {
         lead,

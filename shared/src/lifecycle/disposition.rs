@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 
 use crate::config::model::{DispositionsConfig, SlaConfig};
 use crate::domain::history::{HistoryEntry, HistoryKind};
-use crate::domain::{Lead, RepId, Status, Tier};
+use crate::domain::{DomainEvent, DomainEventKind, Lead, RepId, Status, Tier};
 use crate::sla;
 
 /// How far ahead of `now` an `occurred_at` may be: clients' clocks drift a little.
@@ -242,6 +242,8 @@ pub struct DispositionOutcome {
     pub response_time: Option<TimeDelta>,
     /// Pipeline (qualified) or revenue (won, lost) amount.
     pub amount: Option<f64>,
+    /// `DispositionRecorded`, then `LeadRecycled` or `LeadDisqualified` when it did that.
+    pub events: Vec<DomainEvent>,
 }
 
 /// Check `disposition` against `lead` and the config, and return the lead after it.
@@ -322,9 +324,7 @@ pub fn apply_disposition(
 
     match outcome {
         Outcome::Recycled => {
-            next.owner = None;
-            next.previous_owners.push(owner.rep_id.clone());
-            next.recycled_at = Some(at);
+            super::activity::recycle(&mut next, at);
             history.push(HistoryEntry::new(
                 at,
                 HistoryKind::Recycled,
@@ -351,6 +351,36 @@ pub fn apply_disposition(
         _ => {}
     }
 
+    // The same disposition retried derives the same event ids.
+    let cause = format!(
+        "disposition:{}:{}:{}:{}",
+        lead.id,
+        outcome.as_str(),
+        owner.rep_id,
+        at.timestamp_millis()
+    );
+    let mut events = vec![DomainEvent::new(
+        &cause,
+        DomainEventKind::DispositionRecorded,
+        &lead.id,
+        at,
+        history[0].detail.clone(),
+    )];
+    let follow_up = match outcome {
+        Outcome::Recycled => Some(DomainEventKind::LeadRecycled),
+        Outcome::Disqualified => Some(DomainEventKind::LeadDisqualified),
+        _ => None,
+    };
+    if let (Some(kind), Some(entry)) = (follow_up, history.get(1)) {
+        events.push(DomainEvent::new(
+            &cause,
+            kind,
+            &lead.id,
+            at,
+            entry.detail.clone(),
+        ));
+    }
+
     Ok(DispositionOutcome {
         lead: next,
         history,
@@ -359,6 +389,7 @@ pub fn apply_disposition(
         reason,
         response_time,
         amount,
+        events,
     })
 }
 
