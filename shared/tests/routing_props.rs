@@ -256,7 +256,7 @@ proptest! {
             for (i, r) in team.iter_mut().enumerate() {
                 let is_away = i != steady && mask & (1 << i) != 0;
                 // Unavailable either by leave or by being switched off.
-                r.rep.active = !(is_away && !use_leave);
+                r.rep.active = !is_away || use_leave;
                 r.rep.out_of_office_until = (is_away && use_leave).then(|| now() + Duration::hours(1));
             }
             let owner = route_one(&config, &mut team, &mut pools);

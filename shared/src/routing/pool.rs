@@ -92,10 +92,11 @@ impl PoolStates {
         self.teams.get(team).unwrap_or(&EMPTY_POOL)
     }
 
-    /// Apply a routing decision's pool change to the team's pool.
+    /// Apply a routing decision's pool change to the team's pool; nothing changes when the
+    /// pool moved since the decision was made.
     pub fn apply(&mut self, update: &PoolUpdate) -> Result<(), StalePool> {
-        let pool = self.teams.entry(update.team.clone()).or_default();
-        update.apply_to(pool)
+        update.check(self.team(&update.team))?;
+        update.apply_to(self.teams.entry(update.team.clone()).or_default())
     }
 }
 
@@ -138,8 +139,8 @@ pub struct StalePool {
 }
 
 impl PoolUpdate {
-    /// Bring `pool` (the state the decision was computed from) to its new state.
-    pub fn apply_to(&self, pool: &mut Pool) -> Result<(), StalePool> {
+    /// Whether `pool` is still the state this update was computed from.
+    pub fn check(&self, pool: &Pool) -> Result<(), StalePool> {
         if pool.picks != self.pick || pool.virtual_time != self.virtual_time.from {
             return Err(StalePool {
                 team: self.team.clone(),
@@ -149,6 +150,12 @@ impl PoolUpdate {
                 found_virtual_time: pool.virtual_time,
             });
         }
+        Ok(())
+    }
+
+    /// Bring `pool` (the state the decision was computed from) to its new state.
+    pub fn apply_to(&self, pool: &mut Pool) -> Result<(), StalePool> {
+        self.check(pool)?;
         let rejoined_at = Slot {
             pass: self.virtual_time.from,
             queued_at: self.pick,
@@ -279,5 +286,9 @@ mod tests {
         assert_eq!(err.found_pick, 1);
         assert!(err.to_string().contains("\"inbound\""));
         assert_eq!(pools, before);
+        // A team with no pool yet is not created by a refused update.
+        let mut empty = PoolStates::default();
+        assert!(empty.apply(&update(3, 0)).is_err());
+        assert_eq!(empty, PoolStates::default());
     }
 }
