@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::decision::{Candidate, FallbackReason, Outcome, RoutingDecision, Verdict, Via};
 use super::eligibility::{availability, RepLoad, SkipReason};
-use super::pool::PoolStates;
+use super::pool::{Pool, PoolStates};
 use super::rules::first_match;
 use super::strategy::{advance, choose, Contender};
 use crate::config::{RoutingConfig, Strategy};
@@ -99,11 +99,12 @@ pub fn route(
         return decision;
     }
     if let Some(team) = team {
+        let pool = pools.team(team);
         let present: Vec<Contender> = members
             .iter()
             .zip(&availabilities)
             .filter(|(_, a)| a.is_ok())
-            .map(|(m, _)| contender(m, pools, team))
+            .map(|(m, _)| contender(m, pool))
             .collect();
         let fresh: Vec<Contender> = present
             .iter()
@@ -111,14 +112,7 @@ pub fn route(
             .copied()
             .collect();
         if !fresh.is_empty() {
-            rotate(
-                &mut decision,
-                config.strategy,
-                pools,
-                team,
-                &present,
-                &fresh,
-            );
+            rotate(&mut decision, config.strategy, pool, team, &present, &fresh);
             return decision;
         }
         if let Some(owner) = account_available {
@@ -130,7 +124,7 @@ pub fn route(
             rotate(
                 &mut decision,
                 config.strategy,
-                pools,
+                pool,
                 team,
                 &present,
                 &present,
@@ -209,13 +203,13 @@ fn candidate(load: &RepLoad, verdict: Verdict) -> Candidate {
     }
 }
 
-fn contender<'a>(load: &'a RepLoad, pools: &PoolStates, team: &str) -> Contender<'a> {
+fn contender<'a>(load: &'a RepLoad, pool: &Pool) -> Contender<'a> {
     Contender {
         rep_id: &load.rep.id,
         weight: load.rep.weight,
         open_leads: load.open_leads,
         capacity: load.rep.capacity,
-        position: pools.team(team).position(&load.rep.id),
+        position: pool.position(&load.rep.id),
     }
 }
 
@@ -230,7 +224,7 @@ fn assigned(rep_id: &str, via: Via) -> Outcome {
 fn rotate(
     decision: &mut RoutingDecision,
     strategy: Strategy,
-    pools: &PoolStates,
+    pool: &Pool,
     team: &str,
     present: &[Contender],
     contenders: &[Contender],
@@ -240,5 +234,5 @@ fn rotate(
     };
     let chosen = &contenders[i];
     decision.outcome = assigned(chosen.rep_id, Via::Rotation);
-    decision.pool_update = Some(advance(team, pools.team(team), strategy, present, chosen));
+    decision.pool_update = Some(advance(team, pool, strategy, present, chosen));
 }
