@@ -19,6 +19,8 @@ pub enum DomainEventKind {
     LeadReactivated,
     LeadDisqualified,
     DispositionRecorded,
+    /// Added to the contract's list: the follow-up cadence after first contact was missed.
+    FollowUpMissed,
 }
 
 impl DomainEventKind {
@@ -34,6 +36,7 @@ impl DomainEventKind {
             DomainEventKind::LeadReactivated => "LeadReactivated",
             DomainEventKind::LeadDisqualified => "LeadDisqualified",
             DomainEventKind::DispositionRecorded => "DispositionRecorded",
+            DomainEventKind::FollowUpMissed => "FollowUpMissed",
         }
     }
 }

@@ -20,10 +20,15 @@ pub enum HistoryKind {
     Recycled,
     Reactivated,
     Disqualified,
+    /// Added to the contract's kinds: the follow-up cadence after first contact was missed.
+    FollowUpMissed,
+    /// Added: a qualified lead nobody could take waits in the fallback queue (with the
+    /// routing decision that said so).
+    RoutingFallback,
 }
 
 impl HistoryKind {
-    pub const ALL: [HistoryKind; 10] = [
+    pub const ALL: [HistoryKind; 12] = [
         HistoryKind::Event,
         HistoryKind::Scored,
         HistoryKind::TierChanged,
@@ -34,6 +39,8 @@ impl HistoryKind {
         HistoryKind::Recycled,
         HistoryKind::Reactivated,
         HistoryKind::Disqualified,
+        HistoryKind::FollowUpMissed,
+        HistoryKind::RoutingFallback,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,6 +55,8 @@ impl HistoryKind {
             HistoryKind::Recycled => "recycled",
             HistoryKind::Reactivated => "reactivated",
             HistoryKind::Disqualified => "disqualified",
+            HistoryKind::FollowUpMissed => "follow_up_missed",
+            HistoryKind::RoutingFallback => "routing_fallback",
         }
     }
 }

@@ -55,6 +55,9 @@ pub struct Lead {
     /// (`lifecycle::activity::decay_due_at`).
     #[serde(default)]
     pub next_crossing_at: Option<DateTime<Utc>>,
+    /// A qualified lead nobody could take waits in the fallback queue; routing tries again then.
+    #[serde(default)]
+    pub route_retry_at: Option<DateTime<Utc>>,
     /// Optimistic-locking version: each stored write increments it.
     #[serde(default)]
     pub version: u64,
@@ -87,6 +90,7 @@ impl Lead {
             last_activity_at: None,
             recycled_at: None,
             next_crossing_at: None,
+            route_retry_at: None,
             version: 0,
         }
     }

@@ -1,0 +1,83 @@
+//! Score one accepted event: apply it to its lead (creating the lead on first sight), rescore,
+//! move the status, and write it all at once; the write refuses an event applied before.
+
+use chrono::{DateTime, Utc};
+
+use super::{due_times, load_changes, with_retries, UseCaseError};
+use crate::config::Config;
+use crate::domain::{DomainEvent, Lead};
+use crate::lifecycle::activity::{apply_event, EventInput, EventKind};
+use crate::ports::{LeadStore, LeadWrite, ScoreJob, StoreError};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScoreOutcome {
+    Applied { lead: Lead, events: Vec<DomainEvent> },
+    /// The event was applied before (a redelivery): nothing changed.
+    Duplicate,
+}
+
+pub async fn score_event<S: LeadStore>(
+    store: &S,
+    job: &ScoreJob,
+    config: &Config,
+    version: &str,
+    now: DateTime<Utc>,
+) -> Result<ScoreOutcome, UseCaseError> {
+    with_retries(&job.lead_id, || attempt(store, job, config, version, now)).await
+}
+
+async fn attempt<S: LeadStore>(
+    store: &S,
+    job: &ScoreJob,
+    config: &Config,
+    version: &str,
+    now: DateTime<Utc>,
+) -> Result<ScoreOutcome, UseCaseError> {
+    let stored = store.lead(&job.lead_id).await?;
+    let mut lead = stored.unwrap_or_else(|| {
+        Lead::new(job.lead_id.clone(), None, None, job.received_at.min(job.occurred_at))
+    });
+    let before = lead.clone();
+    let link_email = match (&lead.email, &job.email) {
+        (None, Some(email)) => {
+            lead.email = Some(email.clone());
+            Some(email.clone())
+        }
+        _ => None,
+    };
+    let link_external_id = match &job.external_id {
+        Some(x) if !lead.external_ids.contains(x) => {
+            lead.external_ids.push(x.clone());
+            Some(x.clone())
+        }
+        _ => None,
+    };
+    let kind = match job.event_type.as_str() {
+        "identify" => EventKind::Identify,
+        signal => EventKind::Signal(signal),
+    };
+    let input = EventInput {
+        event_id: &job.event_id,
+        kind,
+        occurred_at: job.occurred_at,
+        attributes: &job.attributes,
+    };
+    let t = apply_event(lead, &input, config, version, now);
+    let mut write = LeadWrite::over(t.lead, Default::default());
+    write.due = due_times(&write.lead, config);
+    write.rep_load = load_changes(&before, &write.lead);
+    write.history = t.history;
+    write.events = t.events.clone();
+    write.applied_event = Some(job.event_id.clone());
+    write.link_email = link_email;
+    write.link_external_id = link_external_id;
+    let lead = write.lead.clone();
+    match store.write_lead(write).await {
+        Ok(()) => Ok(ScoreOutcome::Applied {
+            lead,
+            events: t.events,
+        }),
+        Err(StoreError::AlreadyApplied(_)) => Ok(ScoreOutcome::Duplicate),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,123 @@
+//! The SLA checker: read only the clocks now due, and record what is due on each — a breach
+//! (once per assignment), a missed follow-up cadence, a closed clock — or take the lead from a
+//! rep who never answered and give it to someone else, in one write per lead.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::route::decide;
+use super::{cause, due_times, load_changes, with_retries, UseCaseError};
+use crate::config::Config;
+use crate::domain::{DomainEvent, DomainEventKind, HistoryEntry, HistoryKind, LeadId};
+use crate::ports::{DueKind, LeadStore, LeadWrite, RepStore};
+use crate::sla::{self, SlaAction};
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SlaReport {
+    pub checked: usize,
+    pub breached: usize,
+    pub reassigned: usize,
+    pub follow_ups_missed: usize,
+    pub closed: usize,
+    /// Leads that could not be checked this time (they stay due and are retried).
+    pub failed: Vec<(LeadId, String)>,
+}
+
+/// Check up to `limit` clocks due at `now`.
+pub async fn check_slas<S: LeadStore + RepStore>(
+    store: &S,
+    config: &Config,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<SlaReport, UseCaseError> {
+    let mut report = SlaReport::default();
+    for id in store.due(DueKind::Sla, now, limit).await? {
+        report.checked += 1;
+        match with_retries(&id, || check_one(store, &id, config, now)).await {
+            Ok(done) => {
+                for action in done {
+                    match action {
+                        SlaAction::Breach => report.breached += 1,
+                        SlaAction::Reassign => report.reassigned += 1,
+                        SlaAction::FollowUpMissed => report.follow_ups_missed += 1,
+                        SlaAction::Close => report.closed += 1,
+                    }
+                }
+            }
+            Err(e) => report.failed.push((id.clone(), e.to_string())),
+        }
+    }
+    Ok(report)
+}
+
+/// The actions recorded on one lead (a reassignment counts only if someone else took it).
+async fn check_one<S: LeadStore + RepStore>(
+    store: &S,
+    id: &str,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<Vec<SlaAction>, UseCaseError> {
+    let Some(mut lead) = store.lead(id).await? else {
+        return Ok(Vec::new());
+    };
+    let actions = lead
+        .sla
+        .as_ref()
+        .map(|clock| sla::check(clock, lead.status, now))
+        .unwrap_or_default();
+    let c = cause("sla", &lead, now);
+    let mut history = Vec::new();
+    let mut events = Vec::new();
+    let mut reassign_from = None;
+    let mut done = Vec::new();
+    for action in actions {
+        let clock = lead.sla.as_mut().expect("actions come from a clock");
+        sla::apply(clock, action, now);
+        let clock = clock.clone();
+        let detail = json!({
+            "rep_id": clock.rep_id, "tier": clock.tier, "score": lead.score.total,
+            "assigned_at": clock.assigned_at, "first_response_due_at": clock.first_response_due_at,
+        });
+        match action {
+            SlaAction::Breach => {
+                history.push(sla::breach_entry(&clock, now));
+                events.push(DomainEvent::new(&c, DomainEventKind::SlaBreached, &lead.id, now, detail));
+            }
+            SlaAction::FollowUpMissed => {
+                let detail = json!({"rep_id": clock.rep_id, "touches": clock.touches,
+                    "expected": clock.follow_up_touches, "window_ended_at": clock.follow_up_due_at});
+                history.push(HistoryEntry::new(now, HistoryKind::FollowUpMissed, detail.clone()));
+                events.push(DomainEvent::new(&c, DomainEventKind::FollowUpMissed, &lead.id, now, detail));
+            }
+            SlaAction::Reassign => reassign_from = Some(clock.rep_id.clone()),
+            SlaAction::Close => {}
+        }
+        if action != SlaAction::Reassign {
+            done.push(action);
+        }
+    }
+
+    let before = store.lead(id).await?.unwrap_or_else(|| lead.clone());
+    let routed = match &reassign_from {
+        Some(from) => decide(store, lead.clone(), Some(from), config, now).await?,
+        None => None,
+    };
+    let mut write = match routed {
+        Some(w) if w.lead.owner_id() != reassign_from.as_deref() && w.lead.owner.is_some() => {
+            done.push(SlaAction::Reassign);
+            w
+        }
+        _ => {
+            let mut w = LeadWrite::over(lead, Default::default());
+            w.due = due_times(&w.lead, config);
+            w
+        }
+    };
+    write.rep_load = load_changes(&before, &write.lead);
+    history.append(&mut write.history);
+    events.append(&mut write.events);
+    write.history = history;
+    write.events = events;
+    store.write_lead(write).await?;
+    Ok(done)
+}
