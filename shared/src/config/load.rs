@@ -267,6 +267,18 @@ fn between<'m>(text: &'m str, start: &str, end: &str) -> Option<&'m str> {
     rest.split_once(end).map(|(inside, _)| inside)
 }
 
+/// The `team` of every `[[reps]]` entry as written; `None` when one cannot be read.
+fn declared_teams(root: &toml::Table) -> Option<Vec<String>> {
+    match root.get("reps") {
+        None => Some(Vec::new()),
+        Some(toml::Value::Array(reps)) => reps
+            .iter()
+            .map(|rep| rep.get("team").and_then(toml::Value::as_str).map(str::to_string))
+            .collect(),
+        Some(_) => None,
+    }
+}
+
 fn table_at<'t>(root: &'t mut toml::Table, keys: &[&str]) -> Option<&'t mut toml::Table> {
     let mut table = root;
     for key in keys {
@@ -287,6 +299,7 @@ struct Draft {
     routing_rules: Option<Vec<RoutingRule>>,
     reps: Option<Vec<Rep>>,
     reps_complete: bool,
+    declared_teams: Option<Vec<String>>,
     sla: Option<SlaConfig>,
     decay: Option<DecayConfig>,
     dispositions: Option<DispositionsConfig>,
@@ -296,6 +309,7 @@ struct Draft {
 
 impl Draft {
     fn load(root: &mut toml::Table, loader: &mut Loader) -> Draft {
+        let declared_teams = declared_teams(root);
         let (fit_rules, _) = loader.elements(root, &["scoring", "fit"], "rules");
         let (negative_rules, negative_complete) = loader.elements(root, &["scoring"], "negative");
         let (routing_rules, _) = loader.elements(root, &["routing"], "rules");
@@ -310,6 +324,7 @@ impl Draft {
             routing_rules,
             reps,
             reps_complete,
+            declared_teams,
             sla: loader.section(root, "sla", true),
             decay: loader.section(root, "decay", true),
             dispositions: loader.section(root, "dispositions", true),
@@ -340,6 +355,7 @@ impl Draft {
             dispositions: self.dispositions.as_ref(),
             alerts: self.alerts.as_ref(),
             segment: self.segment.as_ref(),
+            declared_teams: self.declared_teams.as_deref(),
             reps_complete: self.reps_complete,
             negative_complete: self.negative_complete,
         }

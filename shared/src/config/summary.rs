@@ -166,8 +166,14 @@ fn routing(config: &Config, out: &mut String) {
             notes.push("inactive".to_string());
         }
         if let Some(hours) = &rep.working_hours {
+            let days: Vec<String> = hours
+                .days
+                .iter()
+                .map(|d| d.to_string().to_lowercase())
+                .collect();
             notes.push(format!(
-                "works {}-{} {}",
+                "works {} {}-{} {}",
+                days.join(","),
                 hours.start.format("%H:%M"),
                 hours.end.format("%H:%M"),
                 hours.timezone.name()

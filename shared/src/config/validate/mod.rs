@@ -1,6 +1,8 @@
 //! Rules no single key can break alone: tiers in order, teams that have reps, reasons that
 //! exist, ... Each problem is reported at the key to change, and every one is reported.
 
+use std::collections::BTreeSet;
+
 mod operations;
 mod routing;
 mod scoring;
@@ -51,8 +53,12 @@ pub(crate) struct Sections<'a> {
     pub(crate) dispositions: Option<&'a DispositionsConfig>,
     pub(crate) alerts: Option<&'a AlertsConfig>,
     pub(crate) segment: Option<&'a SegmentConfig>,
-    /// Whether every element of `reps` loaded: teams are checked against a complete roster
-    /// only, or a rep that failed to load would make its team look empty.
+    /// The team of every rep as written, read before the reps are deserialized, so that a rep
+    /// that failed to load does not make its team look empty. `None` when some rep's team
+    /// cannot be read: routing teams are then checked against the loaded reps only if they
+    /// all loaded, and not at all otherwise.
+    pub(crate) declared_teams: Option<&'a [String]>,
+    /// Whether every element of `reps` loaded.
     pub(crate) reps_complete: bool,
     /// Same for the signals named by `scoring.negative`.
     pub(crate) negative_complete: bool,
@@ -73,6 +79,7 @@ impl<'a> Sections<'a> {
             dispositions: Some(&config.dispositions),
             alerts: Some(&config.alerts),
             segment: Some(&config.segment),
+            declared_teams: None,
             reps_complete: true,
             negative_complete: true,
         }
@@ -98,8 +105,12 @@ pub(crate) fn check(s: &Sections<'_>) -> Vec<Issue> {
         routing::check_routing(routing, &mut out);
     }
     if let Some(rules) = s.routing_rules {
-        let roster = s.reps.filter(|_| s.reps_complete);
-        routing::check_routing_rules(rules, roster, &mut out);
+        let teams: Option<BTreeSet<&str>> = match (s.reps, s.declared_teams) {
+            (Some(reps), _) if s.reps_complete => Some(reps.iter().map(|r| r.team.as_str()).collect()),
+            (_, Some(declared)) => Some(declared.iter().map(String::as_str).collect()),
+            _ => None,
+        };
+        routing::check_routing_rules(rules, teams.as_ref(), &mut out);
     }
     if let Some(reps) = s.reps {
         routing::check_reps(reps, &mut out);

@@ -16,15 +16,15 @@ pub(super) fn check_routing(routing: &RoutingConfig, out: &mut Issues) {
     }
 }
 
-/// `roster` is `None` when the reps did not all load: teams are then not checked.
-pub(super) fn check_routing_rules(rules: &[RoutingRule], roster: Option<&[Rep]>, out: &mut Issues) {
+/// `teams` (the teams reps belong to) is `None` when they are not known: teams are then not
+/// checked.
+pub(super) fn check_routing_rules(
+    rules: &[RoutingRule],
+    teams: Option<&BTreeSet<&str>>,
+    out: &mut Issues,
+) {
     let base = KeyPath::of(&["routing", "rules"]);
     check_rule_names(out, &base, rules.iter().map(|r| r.name.as_str()));
-    let teams: BTreeSet<&str> = roster
-        .unwrap_or_default()
-        .iter()
-        .map(|r| r.team.as_str())
-        .collect();
     let mut catch_all: Option<usize> = None;
     for (i, rule) in rules.iter().enumerate() {
         let path = base.index(i);
@@ -49,7 +49,7 @@ pub(super) fn check_routing_rules(rules: &[RoutingRule], roster: Option<&[Rep]>,
         }
         if is_blank(&rule.team) {
             out.at(path.key("team"), "must name a team");
-        } else if roster.is_some() && !teams.contains(rule.team.as_str()) {
+        } else if let Some(teams) = teams.filter(|t| !t.contains(rule.team.as_str())) {
             let known = if teams.is_empty() {
                 "there are no [[reps]]".to_string()
             } else {
