@@ -40,11 +40,13 @@ pub fn load_str(text: &str, source_name: &str, env: EnvLookup<'_>) -> Result<Con
     let mut root: toml::Table = toml::from_str(text)
         .map_err(|e| syntax_error(text, source_name, e.message(), e.span()))?;
 
+    let locator = Locator::new(text, document);
     let mut remap = Remap::default();
     let env = env::resolve(&mut root, env, &mut remap);
     let mut loader = Loader {
         remap,
         env,
+        locator: &locator,
         found: Vec::new(),
     };
     let malformed = std::mem::take(&mut loader.env.malformed);
@@ -61,7 +63,7 @@ pub fn load_str(text: &str, source_name: &str, env: EnvLookup<'_>) -> Result<Con
             return Ok(config);
         }
     }
-    Err(loader.into_errors(source_name, &Locator::new(text, document)))
+    Err(loader.into_errors(source_name))
 }
 
 /// Check a configuration built in code (no document, so no lines): the semantic rules only.
@@ -131,13 +133,14 @@ fn syntax_error(
 }
 
 /// Collects problems at document paths while the tree is cleaned up and deserialized.
-struct Loader {
+struct Loader<'l> {
     remap: Remap,
     env: EnvResolution,
+    locator: &'l Locator<'l>,
     found: Vec<(KeyPath, String)>,
 }
 
-impl Loader {
+impl Loader<'_> {
     /// Record a problem at a path of the tree as it is now (translated to the document path
     /// at once: later removals must not shift it).
     fn report(&mut self, current: &KeyPath, message: String) {
@@ -175,6 +178,14 @@ impl Loader {
             };
             self.report(&key, message);
             return;
+        }
+        // A bad map key (`[sla.tiers.E]`) is reported by serde at the map: name the key.
+        if let Some(variant) = between(message, "unknown variant `", "`") {
+            let key = path.key(variant);
+            if self.locator.exists(&self.remap.to_document(&key)) {
+                self.report(&key, message.to_string());
+                return;
+            }
         }
         let message = if message.starts_with("unknown field") {
             message
@@ -243,7 +254,8 @@ impl Loader {
         }
     }
 
-    fn into_errors(self, source_name: &str, locator: &Locator<'_>) -> ConfigErrors {
+    fn into_errors(self, source_name: &str) -> ConfigErrors {
+        let locator = self.locator;
         let mut errors: Vec<ConfigError> = Vec::with_capacity(self.found.len());
         for (path, message) in self.found {
             let error = ConfigError {
@@ -279,6 +291,27 @@ fn declared_teams(root: &toml::Table) -> Option<Vec<String>> {
     }
 }
 
+/// The `signal` of every `[[scoring.negative]]` rule as written (rules on a field name none);
+/// `None` when one cannot be read.
+fn declared_negative_signals(root: &toml::Table) -> Option<Vec<String>> {
+    let scoring = root.get("scoring")?.as_table()?;
+    match scoring.get("negative") {
+        None => Some(Vec::new()),
+        Some(toml::Value::Array(rules)) => {
+            let mut signals = Vec::new();
+            for rule in rules {
+                match rule.get("signal") {
+                    None => {}
+                    Some(toml::Value::String(s)) => signals.push(s.clone()),
+                    Some(_) => return None,
+                }
+            }
+            Some(signals)
+        }
+        Some(_) => None,
+    }
+}
+
 fn table_at<'t>(root: &'t mut toml::Table, keys: &[&str]) -> Option<&'t mut toml::Table> {
     let mut table = root;
     for key in keys {
@@ -294,7 +327,7 @@ struct Draft {
     scoring: Option<ScoringConfig>,
     fit_rules: Option<Vec<FitRule>>,
     negative_rules: Option<Vec<NegativeRule>>,
-    negative_complete: bool,
+    negative_signals: Option<Vec<String>>,
     routing: Option<RoutingConfig>,
     routing_rules: Option<Vec<RoutingRule>>,
     reps: Option<Vec<Rep>>,
@@ -308,10 +341,11 @@ struct Draft {
 }
 
 impl Draft {
-    fn load(root: &mut toml::Table, loader: &mut Loader) -> Draft {
+    fn load(root: &mut toml::Table, loader: &mut Loader<'_>) -> Draft {
         let declared_teams = declared_teams(root);
+        let negative_signals = declared_negative_signals(root);
         let (fit_rules, _) = loader.elements(root, &["scoring", "fit"], "rules");
-        let (negative_rules, negative_complete) = loader.elements(root, &["scoring"], "negative");
+        let (negative_rules, _) = loader.elements(root, &["scoring"], "negative");
         let (routing_rules, _) = loader.elements(root, &["routing"], "rules");
         let (reps, reps_complete) = loader.elements(root, &[], "reps");
         let draft = Draft {
@@ -319,7 +353,7 @@ impl Draft {
             scoring: loader.section(root, "scoring", true),
             fit_rules,
             negative_rules,
-            negative_complete,
+            negative_signals,
             routing: loader.section(root, "routing", true),
             routing_rules,
             reps,
@@ -357,7 +391,7 @@ impl Draft {
             segment: self.segment.as_ref(),
             declared_teams: self.declared_teams.as_deref(),
             reps_complete: self.reps_complete,
-            negative_complete: self.negative_complete,
+            negative_signals: self.negative_signals.as_deref(),
         }
     }
 

@@ -96,30 +96,40 @@ impl<'a> Locator<'a> {
     /// The 1-based line of `path` (a document path); when the key is missing, the line of the
     /// deepest part of the path that exists (the table a required key is missing from).
     pub(crate) fn line_of(&self, path: &KeyPath) -> Option<usize> {
+        self.walk(path).0.map(|o| line_at(self.text, o))
+    }
+
+    /// Whether `path` names something written in the document.
+    pub(crate) fn exists(&self, path: &KeyPath) -> bool {
+        self.walk(path).1
+    }
+
+    /// The offset of the deepest located part of `path`, and whether all of it was found.
+    fn walk(&self, path: &KeyPath) -> (Option<usize>, bool) {
         let mut node = Node::Table(self.document.as_table());
         let mut offset: Option<usize> = None;
         for segment in path.segments() {
             let (span, next) = match (segment, node) {
                 (Segment::Key(k), Node::Table(t)) => match t.get_key_value(k) {
                     Some((key, item)) => (key.span().or_else(|| item.span()), node_of_item(item)),
-                    None => break,
+                    None => return (offset, false),
                 },
                 (Segment::Index(i), Node::Tables(a)) => match a.get(*i) {
                     Some(t) => (t.span(), Node::Table(t)),
-                    None => break,
+                    None => return (offset, false),
                 },
                 (Segment::Index(i), Node::Array(a)) => match a.get(*i) {
                     Some(v) => (v.span(), node_of_value(v)),
-                    None => break,
+                    None => return (offset, false),
                 },
-                _ => break,
+                _ => return (offset, false),
             };
             if let Some(span) = span {
                 offset = Some(span.start);
             }
             node = next;
         }
-        offset.map(|o| line_at(self.text, o))
+        (offset, true)
     }
 }
 
@@ -151,6 +161,14 @@ mod tests {
     fn a_missing_key_is_located_at_its_table() {
         assert_eq!(locate(DOC, &KeyPath::of(&["r"]).index(0).key("team")), Some(4));
         assert_eq!(locate(DOC, &KeyPath::of(&["nowhere"])), None);
+    }
+
+    #[test]
+    fn tells_whether_a_path_is_written() {
+        let locator = Locator::new(DOC, toml_edit::Document::parse(DOC).unwrap());
+        assert!(locator.exists(&KeyPath::of(&["s", "t", "A", "k"])));
+        assert!(!locator.exists(&KeyPath::of(&["s", "t", "B"])));
+        assert!(!locator.exists(&KeyPath::of(&["r"]).index(2)));
     }
 
     #[test]

@@ -9,7 +9,7 @@ mod scoring;
 
 use super::model::{
     AlertsConfig, AuthConfig, Config, DecayConfig, DispositionsConfig, FitRule, NegativeRule,
-    RoutingConfig, RoutingRule, ScoringConfig, SegmentConfig, SlaConfig,
+    NegativeTrigger, RoutingConfig, RoutingRule, ScoringConfig, SegmentConfig, SlaConfig,
 };
 use super::path::KeyPath;
 use super::ConfigDuration;
@@ -60,8 +60,9 @@ pub(crate) struct Sections<'a> {
     pub(crate) declared_teams: Option<&'a [String]>,
     /// Whether every element of `reps` loaded.
     pub(crate) reps_complete: bool,
-    /// Same for the signals named by `scoring.negative`.
-    pub(crate) negative_complete: bool,
+    /// The `signal` of every negative rule as written, read before the rules are
+    /// deserialized; `None` when one cannot be read (the Segment mapping is then not checked).
+    pub(crate) negative_signals: Option<&'a [String]>,
 }
 
 impl<'a> Sections<'a> {
@@ -81,7 +82,7 @@ impl<'a> Sections<'a> {
             segment: Some(&config.segment),
             declared_teams: None,
             reps_complete: true,
-            negative_complete: true,
+            negative_signals: None,
         }
     }
 }
@@ -128,8 +129,20 @@ pub(crate) fn check(s: &Sections<'_>) -> Vec<Issue> {
         operations::check_alerts(alerts, &mut out);
     }
     if let Some(segment) = s.segment {
-        let negative = s.negative_rules.filter(|_| s.negative_complete);
-        let known = s.scoring.zip(negative);
+        let negative: Option<BTreeSet<&str>> = match (s.negative_signals, s.negative_rules) {
+            (Some(declared), _) => Some(declared.iter().map(String::as_str).collect()),
+            (None, Some(rules)) => Some(
+                rules
+                    .iter()
+                    .filter_map(|r| match &r.trigger {
+                        NegativeTrigger::Signal(signal) => Some(signal.as_str()),
+                        NegativeTrigger::Field(_) => None,
+                    })
+                    .collect(),
+            ),
+            (None, None) => None,
+        };
+        let known = s.scoring.zip(negative.as_ref());
         operations::check_segment(segment, known, &mut out);
     }
     out.0

@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 
 use super::{check_email, check_positive_duration, check_url, is_blank, Issues};
 use crate::config::model::{
-    AlertsConfig, AuthConfig, DecayConfig, DispositionsConfig, NegativeRule, NegativeTrigger,
-    ScoringConfig, SegmentConfig, SlaConfig,
+    AlertsConfig, AuthConfig, DecayConfig, DispositionsConfig, ScoringConfig, SegmentConfig,
+    SlaConfig,
 };
 use crate::config::path::KeyPath;
 
@@ -115,20 +115,16 @@ pub(super) fn check_alerts(alerts: &AlertsConfig, out: &mut Issues) {
     }
 }
 
-/// `known` is the scoring section and its complete negative rules, when both loaded.
+/// `known` is the scoring section and the signals of the negative rules, when both are known.
 pub(super) fn check_segment(
     segment: &SegmentConfig,
-    known: Option<(&ScoringConfig, &[NegativeRule])>,
+    known: Option<(&ScoringConfig, &BTreeSet<&str>)>,
     out: &mut Issues,
 ) {
     let base = KeyPath::of(&["segment", "track_events"]);
     let signals: Option<BTreeSet<&str>> = known.map(|(scoring, negative)| {
         let scored = scoring.engagement.signals.keys().map(String::as_str);
-        let negative = negative.iter().filter_map(|r| match &r.trigger {
-            NegativeTrigger::Signal(s) => Some(s.as_str()),
-            NegativeTrigger::Field(_) => None,
-        });
-        scored.chain(negative).collect()
+        scored.chain(negative.iter().copied()).collect()
     });
     for (event, signal) in &segment.track_events {
         let path = base.key(event);
