@@ -17,7 +17,10 @@ fn an_unset_optional_key_is_absent() {
     let c = load(&edited(&[])).unwrap();
     assert_eq!(c.alerts.slack_webhook_url, None);
     let c = load_with(&edited(&[]), &[("SLACK_WEBHOOK_URL", "")]).unwrap();
-    assert_eq!(c.alerts.slack_webhook_url, None, "an empty variable counts as unset");
+    assert_eq!(
+        c.alerts.slack_webhook_url, None,
+        "an empty variable counts as unset"
+    );
 }
 
 #[test]
@@ -38,20 +41,38 @@ fn unset_api_key_elements_are_dropped_and_the_rest_keep_their_positions() {
     )]);
     let c = load_with(
         &text,
-        &[("KEY_B", "bbbbbbbbbbbbbbbbbbbb"), ("KEY_C", "cccccccccccccccccccc")],
+        &[
+            ("KEY_B", "bbbbbbbbbbbbbbbbbbbb"),
+            ("KEY_C", "cccccccccccccccccccc"),
+        ],
     )
     .unwrap();
-    assert_eq!(c.auth.api_keys, ["bbbbbbbbbbbbbbbbbbbb", "cccccccccccccccccccc"]);
+    assert_eq!(
+        c.auth.api_keys,
+        ["bbbbbbbbbbbbbbbbbbbb", "cccccccccccccccccccc"]
+    );
 
     let c = load(&text).unwrap();
-    assert!(c.auth.api_keys.is_empty(), "no key set is valid: serve generates one");
+    assert!(
+        c.auth.api_keys.is_empty(),
+        "no key set is valid: serve generates one"
+    );
 
     // KEY_A unset, KEY_C weak: the error names the element as written, [2].
-    let errors = load_with(&text, &[("KEY_B", "bbbbbbbbbbbbbbbbbbbb"), ("KEY_C", "short")])
-        .unwrap_err();
+    let errors = load_with(
+        &text,
+        &[("KEY_B", "bbbbbbbbbbbbbbbbbbbb"), ("KEY_C", "short")],
+    )
+    .unwrap_err();
     let e = error_at(&errors, "auth.api_keys[2]");
-    assert!(e.message.contains("weak") && e.message.contains("KEY_C"), "{e}");
-    assert!(!e.to_string().contains("short\""), "a secret must not be echoed: {e}");
+    assert!(
+        e.message.contains("weak") && e.message.contains("KEY_C"),
+        "{e}"
+    );
+    assert!(
+        !e.to_string().contains("short\""),
+        "a secret must not be echoed: {e}"
+    );
     assert_eq!(errors.len(), 1, "{errors}");
 }
 
@@ -62,12 +83,18 @@ fn a_value_read_from_a_variable_is_not_echoed_in_type_errors() {
     let e = error_at(&errors, "reps[3].capacity");
     assert!(!e.message.contains("s3cr3tvalue"), "{e}");
     assert!(e.message.contains("DEV_CAPACITY"), "{e}");
-    assert_eq!(e.line, Some(line_of(&text, "capacity = \"env:DEV_CAPACITY\"")));
+    assert_eq!(
+        e.line,
+        Some(line_of(&text, "capacity = \"env:DEV_CAPACITY\""))
+    );
 }
 
 #[test]
 fn a_malformed_variable_name_is_refused() {
-    let text = edited(&[("email_from = \"leadflow@example.com\"", "email_from = \"env:bad name\"")]);
+    let text = edited(&[(
+        "email_from = \"leadflow@example.com\"",
+        "email_from = \"env:bad name\"",
+    )]);
     let errors = load(&text).unwrap_err();
     let e = error_at(&errors, "alerts.email_from");
     assert!(e.message.contains("environment variable"), "{e}");

@@ -11,17 +11,29 @@ use leadflow::domain::Tier;
 #[test]
 fn the_example_loads_unchanged_without_environment() {
     let c = Config::example(&config::no_env).expect("the example is valid");
-    assert!(c.auth.api_keys.is_empty(), "unset LEADFLOW_API_KEY drops the key");
+    assert!(
+        c.auth.api_keys.is_empty(),
+        "unset LEADFLOW_API_KEY drops the key"
+    );
     assert_eq!(c.auth.signing_secret, None);
     assert_eq!(c.scoring.mql_threshold, 60.0);
     assert_eq!(c.scoring.demote_margin, 5.0);
-    assert_eq!((c.scoring.tiers.a, c.scoring.tiers.b, c.scoring.tiers.c), (80.0, 60.0, 40.0));
+    assert_eq!(
+        (c.scoring.tiers.a, c.scoring.tiers.b, c.scoring.tiers.c),
+        (80.0, 60.0, 40.0)
+    );
     assert_eq!(c.scoring.fit.max, 50.0);
     assert_eq!(c.scoring.fit.rules.len(), 4);
     assert_eq!(c.scoring.fit.rules[1].name, "target company size");
-    assert_eq!(c.scoring.engagement.half_life, ConfigDuration::from_secs(14 * 86_400));
+    assert_eq!(
+        c.scoring.engagement.half_life,
+        ConfigDuration::from_secs(14 * 86_400)
+    );
     assert_eq!(c.scoring.engagement.signals.len(), 7);
-    assert_eq!(c.scoring.engagement.signals["pricing_page_view"].cap, Some(30.0));
+    assert_eq!(
+        c.scoring.engagement.signals["pricing_page_view"].cap,
+        Some(30.0)
+    );
     assert_eq!(c.scoring.negative.len(), 4);
     assert_eq!(
         c.scoring.negative[3].effect,
@@ -42,10 +54,16 @@ fn the_example_loads_unchanged_without_environment() {
     );
     assert!(!c.sla.tiers.contains_key(&Tier::D));
     assert_eq!(c.sla.follow_up.unwrap().touches, 6);
-    assert_eq!(c.decay.recycle_after, ConfigDuration::from_secs(30 * 86_400));
+    assert_eq!(
+        c.decay.recycle_after,
+        ConfigDuration::from_secs(30 * 86_400)
+    );
     assert_eq!(c.dispositions.disqualify_reasons.len(), 9);
     assert_eq!(c.alerts.notify_on.len(), 3);
-    assert_eq!(c.alerts.slack_webhook_url, None, "unset SLACK_WEBHOOK_URL turns Slack off");
+    assert_eq!(
+        c.alerts.slack_webhook_url, None,
+        "unset SLACK_WEBHOOK_URL turns Slack off"
+    );
     assert_eq!(c.alerts.email_from.as_deref(), Some("leadflow@example.com"));
     assert_eq!(c.segment.track_events["Demo Requested"], "demo_request");
 }
@@ -56,7 +74,10 @@ fn the_example_reads_its_env_values() {
         EXAMPLE_TOML,
         &[
             ("LEADFLOW_API_KEY", "lf_live_0123456789abcdef"),
-            ("SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T0/B0/secret"),
+            (
+                "SLACK_WEBHOOK_URL",
+                "https://hooks.slack.com/services/T0/B0/secret",
+            ),
         ],
     )
     .expect("valid");
@@ -92,7 +113,10 @@ fn validate_rep_checks_one_rep() {
     rep.id = "ana diaz".into();
     rep.weight = 0;
     let errors = config::validate_rep(&rep).unwrap_err();
-    assert!(errors.has_path("id") && errors.has_path("weight"), "{errors}");
+    assert!(
+        errors.has_path("id") && errors.has_path("weight"),
+        "{errors}"
+    );
 }
 
 #[test]
@@ -145,6 +169,8 @@ fn errors_print_source_line_path_and_message() {
     let line = config_support::line_of(&text, "B = 85");
     assert_eq!(
         errors.to_string(),
-        format!("leadflow.toml:{line}: scoring.tiers.B: must be below scoring.tiers.A (80), found 85")
+        format!(
+            "leadflow.toml:{line}: scoring.tiers.B: must be below scoring.tiers.A (80), found 85"
+        )
     );
 }

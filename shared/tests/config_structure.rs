@@ -18,7 +18,10 @@ fn an_unknown_key_is_named_with_its_line() {
 #[test]
 fn an_unknown_key_in_a_rep_is_named_with_its_line() {
     refused(
-        &[("name = \"Ben Okafor\"", "name = \"Ben Okafor\"\nnickname = \"Benny\"")],
+        &[(
+            "name = \"Ben Okafor\"",
+            "name = \"Ben Okafor\"\nnickname = \"Benny\"",
+        )],
         "reps[1].nickname",
         "nickname",
         "unknown key",
@@ -112,7 +115,10 @@ fn a_bad_duration_is_named_with_its_line() {
 #[test]
 fn a_bad_time_zone_and_day_are_named() {
     refused(
-        &[("timezone = \"Europe/Paris\"", "timezone = \"Europe/Atlantis\"")],
+        &[(
+            "timezone = \"Europe/Paris\"",
+            "timezone = \"Europe/Atlantis\"",
+        )],
         "reps[2].working_hours.timezone",
         "Europe/Atlantis",
         "IANA",
@@ -138,7 +144,10 @@ fn a_rule_without_a_matcher_is_refused_at_the_rule() {
         "needs one of",
     );
     refused(
-        &[("between = [200, 5000]         # inclusive\n", "between = [200, 5000]\nat_least = 3\n")],
+        &[(
+            "between = [200, 5000]         # inclusive\n",
+            "between = [200, 5000]\nat_least = 3\n",
+        )],
         "scoring.fit.rules[1]",
         "[[scoring.fit.rules]]\nname = \"target company size\"",
         "more than one",
@@ -148,7 +157,10 @@ fn a_rule_without_a_matcher_is_refused_at_the_rule() {
 #[test]
 fn a_bad_when_value_is_named() {
     refused(
-        &[("when = { country = [\"GB\", \"DE\", \"FR\"] }", "when = { country = true }")],
+        &[(
+            "when = { country = [\"GB\", \"DE\", \"FR\"] }",
+            "when = { country = true }",
+        )],
         "routing.rules[1].when.country",
         "country = true",
         "must be a value, a list of values, or a matcher",
@@ -177,14 +189,23 @@ fn every_error_is_reported_at_once() {
     let text = edited(&[
         ("B = 60", "B = 85"),
         ("capacity = 10", "capacity = 0"),
-        ("name = \"Ben Okafor\"", "name = \"Ben Okafor\"\nnickname = \"Benny\""),
+        (
+            "name = \"Ben Okafor\"",
+            "name = \"Ben Okafor\"\nnickname = \"Benny\"",
+        ),
         ("email = \"chloe@example.com\"", "email = \"chloe\""),
         ("disqualify = \"student\"", "disqualify = \"schoolkid\""),
         ("between = [200, 5000]         # inclusive\n", ""),
         ("points = -20", "points = \"minus twenty\""),
         ("recycle_after = \"30d\"", "recycle_after = \"0s\""),
-        ("[segment.track_events]", "[segment.track_events]\n\"Signed Up\" = \"signup\""),
-        ("name = \"emea\"\nwhen = { country = [\"GB\", \"DE\", \"FR\"] }\nteam = \"emea\"", "name = \"emea\"\nwhen = { country = [\"GB\", \"DE\", \"FR\"] }\nteam = \"europe\""),
+        (
+            "[segment.track_events]",
+            "[segment.track_events]\n\"Signed Up\" = \"signup\"",
+        ),
+        (
+            "name = \"emea\"\nwhen = { country = [\"GB\", \"DE\", \"FR\"] }\nteam = \"emea\"",
+            "name = \"emea\"\nwhen = { country = [\"GB\", \"DE\", \"FR\"] }\nteam = \"europe\"",
+        ),
     ]);
     let errors = errors(&text);
     let expected = [
@@ -193,7 +214,10 @@ fn every_error_is_reported_at_once() {
         ("reps[1].nickname", "nickname"),
         ("reps[2].email", "email = \"chloe\""),
         ("scoring.negative[2].disqualify", "schoolkid"),
-        ("scoring.fit.rules[1]", "[[scoring.fit.rules]]\nname = \"target company size\""),
+        (
+            "scoring.fit.rules[1]",
+            "[[scoring.fit.rules]]\nname = \"target company size\"",
+        ),
         ("scoring.negative[0].points", "minus twenty"),
         ("decay.recycle_after", "recycle_after = \"0s\""),
         ("segment.track_events.\"Signed Up\"", "\"Signed Up\""),
@@ -203,7 +227,14 @@ fn every_error_is_reported_at_once() {
         let e = error_at(&errors, path);
         assert_eq!(e.line, Some(line_of(&text, needle)), "{e}");
     }
-    assert_eq!(errors.len(), expected.len(), "unexpected extra errors:\n{errors}");
+    assert_eq!(
+        errors.len(),
+        expected.len(),
+        "unexpected extra errors:\n{errors}"
+    );
     let lines: Vec<usize> = errors.iter().map(|e| e.line.unwrap()).collect();
-    assert!(lines.windows(2).all(|w| w[0] <= w[1]), "errors are in document order");
+    assert!(
+        lines.windows(2).all(|w| w[0] <= w[1]),
+        "errors are in document order"
+    );
 }

@@ -48,7 +48,11 @@ fn is_variable_name(name: &str) -> bool {
 
 /// Replace every `env:NAME` string of `table` with the variable's value, or take it out when
 /// the variable is unset or empty (an empty variable is how a deployment switches a feature off).
-pub(crate) fn resolve(table: &mut toml::Table, env: EnvLookup<'_>, remap: &mut Remap) -> EnvResolution {
+pub(crate) fn resolve(
+    table: &mut toml::Table,
+    env: EnvLookup<'_>,
+    remap: &mut Remap,
+) -> EnvResolution {
     let mut resolution = EnvResolution::default();
     resolve_table(table, &KeyPath::root(), env, remap, &mut resolution);
     resolution

@@ -37,8 +37,8 @@ const SECTIONS: [&str; 9] = [
 pub fn load_str(text: &str, source_name: &str, env: EnvLookup<'_>) -> Result<Config, ConfigErrors> {
     let document = toml_edit::Document::parse(text)
         .map_err(|e| syntax_error(text, source_name, e.message(), e.span()))?;
-    let mut root: toml::Table = toml::from_str(text)
-        .map_err(|e| syntax_error(text, source_name, e.message(), e.span()))?;
+    let mut root: toml::Table =
+        toml::from_str(text).map_err(|e| syntax_error(text, source_name, e.message(), e.span()))?;
 
     let locator = Locator::new(text, document);
     let mut remap = Remap::default();
@@ -192,7 +192,8 @@ impl Loader<'_> {
                 .replacen("unknown field", "unknown key", 1)
                 .replacen(", expected", "; expected", 1)
         } else if message.contains("untagged enum WhenSpec") {
-            "must be a value, a list of values, or a matcher such as { at_least = 1000 }".to_string()
+            "must be a value, a list of values, or a matcher such as { at_least = 1000 }"
+                .to_string()
         } else if message.contains("untagged enum Scalar") {
             "must be a string or a number".to_string()
         } else {
@@ -202,7 +203,12 @@ impl Loader<'_> {
     }
 
     /// Deserialize a required (or defaulted) top-level section.
-    fn section<T: DeserializeOwned>(&mut self, root: &mut toml::Table, name: &str, required: bool) -> Option<T> {
+    fn section<T: DeserializeOwned>(
+        &mut self,
+        root: &mut toml::Table,
+        name: &str,
+        required: bool,
+    ) -> Option<T> {
         let path = KeyPath::of(&[name]);
         match root.remove(name) {
             Some(value) => self.deserialize(value, &path),
@@ -285,7 +291,11 @@ fn declared_teams(root: &toml::Table) -> Option<Vec<String>> {
         None => Some(Vec::new()),
         Some(toml::Value::Array(reps)) => reps
             .iter()
-            .map(|rep| rep.get("team").and_then(toml::Value::as_str).map(str::to_string))
+            .map(|rep| {
+                rep.get("team")
+                    .and_then(toml::Value::as_str)
+                    .map(str::to_string)
+            })
             .collect(),
         Some(_) => None,
     }

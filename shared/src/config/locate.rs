@@ -136,7 +136,11 @@ impl<'a> Locator<'a> {
 /// The 1-based line holding byte `offset` of `text`.
 pub(crate) fn line_at(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
 }
 
 #[cfg(test)]
@@ -152,14 +156,23 @@ mod tests {
     #[test]
     fn finds_keys_tables_and_array_elements() {
         assert_eq!(locate(DOC, &KeyPath::of(&["a", "x"])), Some(2));
-        assert_eq!(locate(DOC, &KeyPath::of(&["r"]).index(1).key("team")), Some(9));
+        assert_eq!(
+            locate(DOC, &KeyPath::of(&["r"]).index(1).key("team")),
+            Some(9)
+        );
         assert_eq!(locate(DOC, &KeyPath::of(&["r"]).index(1)), Some(7));
-        assert_eq!(locate(DOC, &KeyPath::of(&["s", "t", "A", "k", "v"]).index(1)), Some(13));
+        assert_eq!(
+            locate(DOC, &KeyPath::of(&["s", "t", "A", "k", "v"]).index(1)),
+            Some(13)
+        );
     }
 
     #[test]
     fn a_missing_key_is_located_at_its_table() {
-        assert_eq!(locate(DOC, &KeyPath::of(&["r"]).index(0).key("team")), Some(4));
+        assert_eq!(
+            locate(DOC, &KeyPath::of(&["r"]).index(0).key("team")),
+            Some(4)
+        );
         assert_eq!(locate(DOC, &KeyPath::of(&["nowhere"])), None);
     }
 
@@ -177,7 +190,10 @@ mod tests {
         let reps = KeyPath::of(&["reps"]);
         remap.drop_positions(&reps, &[1], 4);
         remap.drop_positions(&reps, &[1], 3);
-        assert_eq!(remap.to_document(&reps.index(1).key("id")), reps.index(3).key("id"));
+        assert_eq!(
+            remap.to_document(&reps.index(1).key("id")),
+            reps.index(3).key("id")
+        );
         assert_eq!(remap.to_document(&reps.index(0)), reps.index(0));
         remap.set(KeyPath::of(&["reps"]).index(3).key("days"), vec![2]);
         assert_eq!(

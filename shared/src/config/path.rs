@@ -19,7 +19,11 @@ impl KeyPath {
 
     /// A path of table keys only, e.g. `KeyPath::of(&["scoring", "tiers", "B"])`.
     pub(crate) fn of(keys: &[&str]) -> Self {
-        KeyPath(keys.iter().map(|k| Segment::Key((*k).to_string())).collect())
+        KeyPath(
+            keys.iter()
+                .map(|k| Segment::Key((*k).to_string()))
+                .collect(),
+        )
     }
 
     pub(crate) fn key(&self, key: &str) -> Self {

@@ -39,7 +39,11 @@ pub fn mask_url(url: &str) -> String {
         Some((_, host)) => ("***@", host),
         None => ("", authority),
     };
-    let tail = if rest.len() > authority.len() { "/…" } else { "" };
+    let tail = if rest.len() > authority.len() {
+        "/…"
+    } else {
+        ""
+    };
     format!("{scheme}://{user}{host}{tail}")
 }
 
@@ -134,7 +138,10 @@ fn routing(config: &Config, out: &mut String) {
     let r = &config.routing;
     let mut teams: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for rep in &config.reps {
-        teams.entry(rep.team.as_str()).or_default().push(rep.id.as_str());
+        teams
+            .entry(rep.team.as_str())
+            .or_default()
+            .push(rep.id.as_str());
     }
     let _ = writeln!(out, "\nRouting");
     let _ = writeln!(
@@ -142,7 +149,11 @@ fn routing(config: &Config, out: &mut String) {
         "  Strategy {}; account match {}; working hours {}; waiting queue {:?}",
         r.strategy.as_str(),
         if r.account_match { "on" } else { "off" },
-        if r.respect_working_hours { "respected" } else { "ignored" },
+        if r.respect_working_hours {
+            "respected"
+        } else {
+            "ignored"
+        },
         r.fallback
     );
     for (i, rule) in r.rules.iter().enumerate() {
@@ -209,7 +220,11 @@ fn operations(config: &Config, out: &mut String) {
         let _ = writeln!(out, "  {tier}: {line}");
     }
     if let Some(f) = &sla.follow_up {
-        let _ = writeln!(out, "  Follow-up: {} touches within {}", f.touches, f.within);
+        let _ = writeln!(
+            out,
+            "  Follow-up: {} touches within {}",
+            f.touches, f.within
+        );
     }
 
     let d = &config.decay;
@@ -221,7 +236,11 @@ fn operations(config: &Config, out: &mut String) {
 
     let reasons = &config.dispositions;
     let _ = writeln!(out, "\nDisposition reasons");
-    let _ = writeln!(out, "  disqualify: {}", reasons.disqualify_reasons.join(", "));
+    let _ = writeln!(
+        out,
+        "  disqualify: {}",
+        reasons.disqualify_reasons.join(", ")
+    );
     let _ = writeln!(out, "  recycle: {}", reasons.recycle_reasons.join(", "));
     let _ = writeln!(out, "  lost: {}", reasons.lost_reasons.join(", "));
 
@@ -284,7 +303,10 @@ mod tests {
             mask_url("https://hooks.slack.com/services/T000/B000/XXXX"),
             "https://hooks.slack.com/…"
         );
-        assert_eq!(mask_url("smtp://user:pw@mail.local:2525"), "smtp://***@mail.local:2525");
+        assert_eq!(
+            mask_url("smtp://user:pw@mail.local:2525"),
+            "smtp://***@mail.local:2525"
+        );
         assert_eq!(mask_url("not a url"), "***");
     }
 }

@@ -9,7 +9,11 @@ pub const SOURCE: &str = "leadflow.toml";
 pub fn edited(edits: &[(&str, &str)]) -> String {
     let mut text = EXAMPLE_TOML.to_string();
     for (old, new) in edits {
-        assert_eq!(text.matches(old).count(), 1, "{old:?} must occur once in the example");
+        assert_eq!(
+            text.matches(old).count(),
+            1,
+            "{old:?} must occur once in the example"
+        );
         text = text.replacen(old, new, 1);
     }
     text
@@ -37,7 +41,11 @@ pub fn errors(text: &str) -> ConfigErrors {
 
 /// The 1-based line of the one occurrence of `needle` in `text`.
 pub fn line_of(text: &str, needle: &str) -> usize {
-    assert_eq!(text.matches(needle).count(), 1, "{needle:?} must occur once");
+    assert_eq!(
+        text.matches(needle).count(),
+        1,
+        "{needle:?} must occur once"
+    );
     let offset = text.find(needle).unwrap();
     text[..offset].matches('\n').count() + 1
 }

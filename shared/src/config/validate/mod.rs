@@ -107,7 +107,9 @@ pub(crate) fn check(s: &Sections<'_>) -> Vec<Issue> {
     }
     if let Some(rules) = s.routing_rules {
         let teams: Option<BTreeSet<&str>> = match (s.reps, s.declared_teams) {
-            (Some(reps), _) if s.reps_complete => Some(reps.iter().map(|r| r.team.as_str()).collect()),
+            (Some(reps), _) if s.reps_complete => {
+                Some(reps.iter().map(|r| r.team.as_str()).collect())
+            }
             (_, Some(declared)) => Some(declared.iter().map(String::as_str).collect()),
             _ => None,
         };
@@ -161,7 +163,9 @@ fn check_signal_name(out: &mut Issues, path: KeyPath, name: &str) {
     {
         out.at(
             path,
-            format!("signal {name:?} is not a valid event type: use lowercase letters, digits and _"),
+            format!(
+                "signal {name:?} is not a valid event type: use lowercase letters, digits and _"
+            ),
         );
     } else if name == RESERVED_EVENT_TYPE {
         out.at(
@@ -180,7 +184,10 @@ fn check_rule_names<'n>(out: &mut Issues, base: &KeyPath, names: impl Iterator<I
         if trimmed.is_empty() {
             out.at(path, "a rule needs a name");
         } else if let Some(j) = seen.iter().position(|n| *n == trimmed) {
-            out.at(path, format!("rule name {trimmed:?} is already used by {}", base.index(j)));
+            out.at(
+                path,
+                format!("rule name {trimmed:?} is already used by {}", base.index(j)),
+            );
         }
         seen.push(trimmed);
     }
@@ -215,9 +222,10 @@ fn check_condition(out: &mut Issues, condition: &FieldCondition, at: &dyn Fn(&st
         Matcher::In(options) => {
             for (k, option) in options.iter().enumerate() {
                 match option {
-                    Scalar::Text(t) if t.trim().is_empty() => {
-                        out.at(at("in").index(k), "is blank: a rule cannot match a missing value")
-                    }
+                    Scalar::Text(t) if t.trim().is_empty() => out.at(
+                        at("in").index(k),
+                        "is blank: a rule cannot match a missing value",
+                    ),
                     Scalar::Number(n) => check_bound(out, at("in").index(k), *n),
                     Scalar::Text(_) => {}
                 }
@@ -246,13 +254,19 @@ fn check_url(out: &mut Issues, path: KeyPath, url: &str, schemes: &[&str]) {
         return;
     };
     if !schemes.iter().any(|s| s.eq_ignore_ascii_case(scheme)) {
-        out.at(path, format!("must be a URL starting with {wanted}, found a {scheme}:// URL"));
+        out.at(
+            path,
+            format!("must be a URL starting with {wanted}, found a {scheme}:// URL"),
+        );
         return;
     }
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host = authority.rsplit('@').next().unwrap_or("");
     if host.is_empty() || url.chars().any(char::is_whitespace) {
-        out.at(path, format!("is not a valid {scheme}:// URL (no host, or spaces)"));
+        out.at(
+            path,
+            format!("is not a valid {scheme}:// URL (no host, or spaces)"),
+        );
     }
 }
 

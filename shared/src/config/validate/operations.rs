@@ -22,9 +22,7 @@ pub(super) fn check_auth(auth: &AuthConfig, out: &mut Issues) {
         } else if length < MIN_API_KEY_LEN {
             out.at(
                 path,
-                format!(
-                    "is a weak key: {length} characters, at least {MIN_API_KEY_LEN} needed"
-                ),
+                format!("is a weak key: {length} characters, at least {MIN_API_KEY_LEN} needed"),
             );
         } else if let Some(j) = auth.api_keys[..i].iter().position(|k| k == key) {
             out.at(path, format!("is the same key as {}", base.index(j)));
@@ -95,7 +93,10 @@ pub(super) fn check_alerts(alerts: &AlertsConfig, out: &mut Issues) {
         if let Some(j) = alerts.notify_on[..i].iter().position(|k| k == kind) {
             out.at(
                 base.key("notify_on").index(i),
-                format!("is listed twice (also at {})", base.key("notify_on").index(j)),
+                format!(
+                    "is listed twice (also at {})",
+                    base.key("notify_on").index(j)
+                ),
             );
         }
     }

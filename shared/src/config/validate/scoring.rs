@@ -1,8 +1,7 @@
 //! Thresholds, signals, fit rules and negative rules.
 
 use super::{
-    check_condition, check_positive_duration, check_rule_names, check_signal_name, is_blank,
-    Issues,
+    check_condition, check_positive_duration, check_rule_names, check_signal_name, is_blank, Issues,
 };
 use crate::config::model::{
     DispositionsConfig, FitRule, NegativeEffect, NegativeRule, NegativeTrigger, ScoringConfig,
@@ -51,7 +50,10 @@ pub(super) fn check_scoring(s: &ScoringConfig, out: &mut Issues) {
         }
         if let Some(cap) = signal.cap {
             if !(cap > 0.0 && cap.is_finite()) {
-                out.at(path.key("cap"), format!("must be more than zero, found {cap}"));
+                out.at(
+                    path.key("cap"),
+                    format!("must be more than zero, found {cap}"),
+                );
             }
         }
     }
@@ -64,7 +66,10 @@ fn check_tiers(s: &ScoringConfig, out: &mut Issues) {
     for (name, value) in [("A", t.a), ("B", t.b), ("C", t.c)] {
         if !within_percent(value) {
             all_in_range = false;
-            out.at(tiers.key(name), format!("must be between 0 and 100, found {value}"));
+            out.at(
+                tiers.key(name),
+                format!("must be between 0 and 100, found {value}"),
+            );
         }
     }
     if !all_in_range {
