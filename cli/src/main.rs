@@ -1,1 +1,29 @@
-fn main() {}
+//! The `leadflow` command. Each subcommand is a module with its own clap arguments and a
+//! `run` that returns the process exit code.
+
+mod config_cmd;
+mod config_source;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "leadflow", version, about = "Lead scoring, routing and SLAs")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Work with the configuration file.
+    Config(config_cmd::ConfigArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Config(args) => config_cmd::run(args),
+    }
+}
