@@ -6,8 +6,10 @@
 pub mod config;
 pub mod domain;
 pub mod lifecycle;
+pub mod ports;
 pub mod routing;
 pub mod scoring;
 pub mod sla;
+pub mod usecases;
 
 pub use chrono::{DateTime, Utc};

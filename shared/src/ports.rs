@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::AlertKind;
 use crate::domain::identity::KnownLead;
-use crate::domain::{Attributes, DomainEvent, HistoryEntry, Lead, LeadId, Rep, RepId, Status, Tier};
+use crate::domain::{
+    Attributes, DomainEvent, HistoryEntry, Lead, LeadId, Rep, RepId, Status, Tier,
+};
 use crate::routing::{PoolStates, PoolUpdate, RepLoad};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -39,7 +41,10 @@ impl StoreError {
 
     /// Whether reading again and retrying can succeed.
     pub fn is_conflict(&self) -> bool {
-        matches!(self, StoreError::Conflict { .. } | StoreError::PoolConflict { .. })
+        matches!(
+            self,
+            StoreError::Conflict { .. } | StoreError::PoolConflict { .. }
+        )
     }
 }
 
@@ -141,10 +146,14 @@ pub trait LeadStore: Send + Sync {
     /// Apply a `LeadWrite` atomically, or nothing of it.
     fn write_lead(&self, write: LeadWrite) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// A lead's history, oldest first.
-    fn history(&self, id: &str)
-        -> impl Future<Output = Result<Vec<HistoryEntry>, StoreError>> + Send;
-    fn list_leads(&self, query: &LeadQuery)
-        -> impl Future<Output = Result<LeadPage, StoreError>> + Send;
+    fn history(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<Vec<HistoryEntry>, StoreError>> + Send;
+    fn list_leads(
+        &self,
+        query: &LeadQuery,
+    ) -> impl Future<Output = Result<LeadPage, StoreError>> + Send;
     /// Leads whose `kind` due time is at or before `now`, earliest first.
     fn due(
         &self,
@@ -224,7 +233,10 @@ pub enum PublishError {
 
 /// The event bus.
 pub trait Publisher: Send + Sync {
-    fn publish(&self, events: &[DomainEvent]) -> impl Future<Output = Result<(), PublishError>> + Send;
+    fn publish(
+        &self,
+        events: &[DomainEvent],
+    ) -> impl Future<Output = Result<(), PublishError>> + Send;
 }
 
 /// An alert for a person: who it is for and what it says.

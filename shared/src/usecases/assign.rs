@@ -25,7 +25,10 @@ pub struct Assignment {
 pub enum AssignResult {
     Assigned(Box<Assignment>),
     /// Nobody could take it: the lead waits in the fallback queue until `route_retry_at`.
-    Fallback { lead: Lead, history: HistoryEntry },
+    Fallback {
+        lead: Box<Lead>,
+        history: HistoryEntry,
+    },
     /// A reassignment found nobody but the current owner: the lead stays where it is.
     Unchanged,
 }
@@ -50,7 +53,10 @@ pub fn assign(
         Outcome::Fallback { .. } => {
             lead.route_retry_at = Some(now + config.sla.check_interval.delta());
             let history = HistoryEntry::new(now, HistoryKind::RoutingFallback, decision_json);
-            return AssignResult::Fallback { lead, history };
+            return AssignResult::Fallback {
+                lead: Box::new(lead),
+                history,
+            };
         }
     };
     if current.as_deref() == Some(rep_id.as_str()) {

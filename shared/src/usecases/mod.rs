@@ -54,7 +54,11 @@ pub fn due_times(lead: &Lead, config: &Config) -> DueTimes {
 /// The open-lead count changes between two states of a lead: a rep holds a lead while it is
 /// owned (assigned, contacted, qualified) by them.
 pub fn load_changes(before: &Lead, after: &Lead) -> Vec<(RepId, i32)> {
-    let holder = |l: &Lead| l.owner_id().filter(|_| l.status.is_owned()).map(str::to_string);
+    let holder = |l: &Lead| {
+        l.owner_id()
+            .filter(|_| l.status.is_owned())
+            .map(str::to_string)
+    };
     match (holder(before), holder(after)) {
         (a, b) if a == b => Vec::new(),
         (Some(a), Some(b)) => vec![(a, -1), (b, 1)],
@@ -65,7 +69,10 @@ pub fn load_changes(before: &Lead, after: &Lead) -> Vec<(RepId, i32)> {
 }
 
 /// Run `attempt` until it does not end in a write conflict.
-pub(crate) async fn with_retries<T, F, Fut>(lead_id: &str, mut attempt: F) -> Result<T, UseCaseError>
+pub(crate) async fn with_retries<T, F, Fut>(
+    lead_id: &str,
+    mut attempt: F,
+) -> Result<T, UseCaseError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, UseCaseError>>,
@@ -82,7 +89,12 @@ where
 /// A cause id for events produced at `now` by a scheduled job on a lead version: retried
 /// runs over the same version derive the same event ids.
 pub(crate) fn cause(job: &str, lead: &Lead, now: DateTime<Utc>) -> String {
-    format!("{job}:{}:{}:{}", lead.id, lead.version, now.timestamp_millis())
+    format!(
+        "{job}:{}:{}:{}",
+        lead.id,
+        lead.version,
+        now.timestamp_millis()
+    )
 }
 
 #[cfg(test)]

@@ -12,9 +12,12 @@ use crate::routing;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum RouteOutcome {
-    Assigned { lead: Lead, events: Vec<DomainEvent> },
+    Assigned {
+        lead: Box<Lead>,
+        events: Vec<DomainEvent>,
+    },
     /// Nobody eligible: the lead waits in the fallback queue and is retried.
-    Waiting { lead: Lead },
+    Waiting { lead: Box<Lead> },
     /// Nothing to do: the lead is not waiting for an owner (already routed, demoted, closed).
     NotNeeded { status: Status },
 }
@@ -71,9 +74,14 @@ async fn attempt<S: LeadStore + RepStore>(
     let assigned = lead.owner.is_some() && lead.status == Status::Assigned;
     store.write_lead(write).await?;
     Ok(if assigned {
-        RouteOutcome::Assigned { lead, events }
+        RouteOutcome::Assigned {
+            lead: Box::new(lead),
+            events,
+        }
     } else {
-        RouteOutcome::Waiting { lead }
+        RouteOutcome::Waiting {
+            lead: Box::new(lead),
+        }
     })
 }
 
@@ -105,7 +113,7 @@ pub(crate) async fn decide<S: LeadStore + RepStore>(
     Ok(match assign(lead, &decision, config, &cause, now) {
         AssignResult::Unchanged => None,
         AssignResult::Fallback { lead, history } => {
-            let mut w = LeadWrite::over(lead, Default::default());
+            let mut w = LeadWrite::over(*lead, Default::default());
             w.due = due_times(&w.lead, config);
             w.history = vec![history];
             Some(w)

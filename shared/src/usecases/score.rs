@@ -11,7 +11,10 @@ use crate::ports::{LeadStore, LeadWrite, ScoreJob, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ScoreOutcome {
-    Applied { lead: Lead, events: Vec<DomainEvent> },
+    Applied {
+        lead: Box<Lead>,
+        events: Vec<DomainEvent>,
+    },
     /// The event was applied before (a redelivery): nothing changed.
     Duplicate,
 }
@@ -35,7 +38,12 @@ async fn attempt<S: LeadStore>(
 ) -> Result<ScoreOutcome, UseCaseError> {
     let stored = store.lead(&job.lead_id).await?;
     let mut lead = stored.unwrap_or_else(|| {
-        Lead::new(job.lead_id.clone(), None, None, job.received_at.min(job.occurred_at))
+        Lead::new(
+            job.lead_id.clone(),
+            None,
+            None,
+            job.received_at.min(job.occurred_at),
+        )
     });
     let before = lead.clone();
     let link_email = match (&lead.email, &job.email) {
@@ -74,7 +82,7 @@ async fn attempt<S: LeadStore>(
     let lead = write.lead.clone();
     match store.write_lead(write).await {
         Ok(()) => Ok(ScoreOutcome::Applied {
-            lead,
+            lead: Box::new(lead),
             events: t.events,
         }),
         Err(StoreError::AlreadyApplied(_)) => Ok(ScoreOutcome::Duplicate),

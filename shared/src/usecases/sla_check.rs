@@ -81,13 +81,29 @@ async fn check_one<S: LeadStore + RepStore>(
         match action {
             SlaAction::Breach => {
                 history.push(sla::breach_entry(&clock, now));
-                events.push(DomainEvent::new(&c, DomainEventKind::SlaBreached, &lead.id, now, detail));
+                events.push(DomainEvent::new(
+                    &c,
+                    DomainEventKind::SlaBreached,
+                    &lead.id,
+                    now,
+                    detail,
+                ));
             }
             SlaAction::FollowUpMissed => {
                 let detail = json!({"rep_id": clock.rep_id, "touches": clock.touches,
                     "expected": clock.follow_up_touches, "window_ended_at": clock.follow_up_due_at});
-                history.push(HistoryEntry::new(now, HistoryKind::FollowUpMissed, detail.clone()));
-                events.push(DomainEvent::new(&c, DomainEventKind::FollowUpMissed, &lead.id, now, detail));
+                history.push(HistoryEntry::new(
+                    now,
+                    HistoryKind::FollowUpMissed,
+                    detail.clone(),
+                ));
+                events.push(DomainEvent::new(
+                    &c,
+                    DomainEventKind::FollowUpMissed,
+                    &lead.id,
+                    now,
+                    detail,
+                ));
             }
             SlaAction::Reassign => reassign_from = Some(clock.rep_id.clone()),
             SlaAction::Close => {}

@@ -1,0 +1,66 @@
+//! The decay job: read only the leads due (their decaying score crossed a bound, or an owned
+//! lead sat idle for `decay.recycle_after`), re-tier or recycle them.
+
+use chrono::{DateTime, Utc};
+
+use super::{due_times, load_changes, with_retries, UseCaseError};
+use crate::config::Config;
+use crate::domain::{DomainEventKind, HistoryKind, LeadId};
+use crate::lifecycle::activity::reevaluate;
+use crate::ports::{DueKind, LeadStore, LeadWrite};
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DecayReport {
+    pub checked: usize,
+    pub tier_changes: usize,
+    pub recycled: usize,
+    pub failed: Vec<(LeadId, String)>,
+}
+
+pub async fn run_decay<S: LeadStore>(
+    store: &S,
+    config: &Config,
+    version: &str,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<DecayReport, UseCaseError> {
+    let mut report = DecayReport::default();
+    for id in store.due(DueKind::Decay, now, limit).await? {
+        report.checked += 1;
+        match with_retries(&id, || decay_one(store, &id, config, version, now)).await {
+            Ok((tier_changed, recycled)) => {
+                report.tier_changes += usize::from(tier_changed);
+                report.recycled += usize::from(recycled);
+            }
+            Err(e) => report.failed.push((id.clone(), e.to_string())),
+        }
+    }
+    Ok(report)
+}
+
+async fn decay_one<S: LeadStore>(
+    store: &S,
+    id: &str,
+    config: &Config,
+    version: &str,
+    now: DateTime<Utc>,
+) -> Result<(bool, bool), UseCaseError> {
+    let Some(lead) = store.lead(id).await? else {
+        return Ok((false, false));
+    };
+    let before = lead.clone();
+    let t = reevaluate(lead, config, version, now);
+    let tier_changed = t.history.iter().any(|h| h.kind == HistoryKind::TierChanged);
+    let recycled = t
+        .events
+        .iter()
+        .any(|e| e.kind == DomainEventKind::LeadRecycled);
+    // Written even when nothing changed, so that the due index moves on.
+    let mut write = LeadWrite::over(t.lead, Default::default());
+    write.due = due_times(&write.lead, config);
+    write.rep_load = load_changes(&before, &write.lead);
+    write.history = t.history;
+    write.events = t.events;
+    store.write_lead(write).await?;
+    Ok((tier_changed, recycled))
+}
