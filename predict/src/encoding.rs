@@ -31,7 +31,8 @@ pub enum FeatureEncoding {
         /// The most frequent kept level; it has no design column (all zeros).
         reference: String,
         /// Levels with a design column, in column order: the kept levels other than the
-        /// reference, then [`OTHER_LEVEL`] (unless it is the reference).
+        /// reference, then [`OTHER_LEVEL`] when training had rare levels. A level without a
+        /// column scores as [`OTHER_LEVEL`] if it has one, else as the reference.
         levels: Vec<String>,
     },
 }
@@ -121,7 +122,7 @@ impl FeatureSpec {
 }
 
 /// The design column of `level`: `None` for the reference; a level not kept in training
-/// counts as [`OTHER_LEVEL`].
+/// counts as [`OTHER_LEVEL`], or as the reference when there is no `__other__` column.
 fn level_position(reference: &str, levels: &[String], level: &str) -> Option<usize> {
     if level == reference {
         return None;
@@ -164,10 +165,10 @@ fn fit_categorical<'a>(
         *counts.entry(level_of(Some(raw))).or_default() += 1;
     }
     counts.remove(OTHER_LEVEL);
-    let kept: Vec<(String, usize)> = counts
+    type LevelCounts = Vec<(String, usize)>;
+    let (kept, rare): (LevelCounts, LevelCounts) = counts
         .into_iter()
-        .filter(|(_, count)| *count >= min_level_count)
-        .collect();
+        .partition(|(_, count)| *count >= min_level_count);
     // Most frequent; on a tie the alphabetically first (`kept` is sorted, `max_by` keeps
     // the last maximum, hence the reversed iteration).
     let reference = kept
@@ -180,7 +181,9 @@ fn fit_categorical<'a>(
         .map(|(level, _)| level)
         .filter(|level| *level != reference)
         .collect();
-    if reference != OTHER_LEVEL {
+    // Without rare training levels an `__other__` column would be all zeros (weight 0):
+    // leave it out, and unseen levels score as the reference, which is the same.
+    if !rare.is_empty() && reference != OTHER_LEVEL {
         levels.push(OTHER_LEVEL.to_string());
     }
     FeatureEncoding::Categorical { reference, levels }
