@@ -1,0 +1,81 @@
+//! Stand-in for `leadflow train` until the cli wires it in; `scripts/compare_sklearn.py`
+//! calls it. Prints the training report; `--summary-json` also writes the figures the
+//! comparison script reads.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use leadflow_predict::{parse_delimiter, run_train, TrainArgs};
+
+#[derive(Parser)]
+#[command(about = "Train and evaluate the logistic-regression lead model")]
+struct Cli {
+    #[arg(long)]
+    csv: PathBuf,
+    #[arg(long)]
+    target: String,
+    /// A column to leave out; repeat for several.
+    #[arg(long)]
+    exclude: Vec<String>,
+    #[arg(long, default_value = ",")]
+    delimiter: String,
+    #[arg(long)]
+    out: Option<PathBuf>,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    #[arg(long, default_value_t = 30)]
+    min_level_count: usize,
+    #[arg(long, default_value_t = 1.0)]
+    alpha: f64,
+    #[arg(long, default_value_t = 1000)]
+    max_iterations: u64,
+    #[arg(long, default_value_t = 1e-4)]
+    gradient_tolerance: f64,
+    /// Write {auc, log_loss, brier, fit_seconds, rows...} as JSON here.
+    #[arg(long)]
+    summary_json: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let delimiter = parse_delimiter(&cli.delimiter).map_err(|e| e.to_string())?;
+    let mut args = TrainArgs::new(cli.csv, &cli.target, chrono::Utc::now());
+    args.delimiter = delimiter;
+    args.out = cli.out;
+    args.options.exclude = cli.exclude;
+    args.options.seed = cli.seed;
+    args.options.min_level_count = cli.min_level_count;
+    args.options.alpha = cli.alpha;
+    args.options.max_iterations = cli.max_iterations;
+    args.options.gradient_tolerance = cli.gradient_tolerance;
+    let report = run_train(&args).map_err(|e| e.to_string())?;
+    print!("{}", report.render());
+    if let Some(path) = cli.summary_json {
+        let model = &report.model;
+        let summary = serde_json::json!({
+            "auc": model.metrics.auc,
+            "log_loss": model.metrics.log_loss,
+            "brier": model.metrics.brier,
+            "fit_seconds": report.fit_seconds,
+            "train_rows": model.training_data.split.train_rows,
+            "test_rows": model.training_data.split.test_rows,
+            "test_positives": model.metrics.positives,
+            "design_columns": model.coefficients.len(),
+            "model_version": model.model_version,
+        });
+        std::fs::write(&path, summary.to_string())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
