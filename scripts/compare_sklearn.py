@@ -22,8 +22,7 @@ Both sides start from the raw CSV and apply the same rules, each with its own co
     linfa-logistic sum(log loss) + alpha*|w|^2/2; both leave the intercept unpenalised, so
     alpha = 1/C gives the same optimum.
 
-leadflow is run through `cargo run -p leadflow-predict --example train` (the stand-in for
-`leadflow train` until the cli wires it in). Prints both held-out AUCs and both fit times
+leadflow is run as `leadflow train` (through cargo). Prints both held-out AUCs and both fit times
 side by side; exits 1 when the AUCs differ by more than --max-auc-diff, 2 when the two
 sides did not build the same split.
 """
@@ -185,10 +184,10 @@ def sklearn_side(features, numeric, categorical, outcomes, train_mask, args):
 def leadflow_side(args, exclude):
     with tempfile.TemporaryDirectory() as tmp:
         summary_path = Path(tmp) / "summary.json"
-        command = ["cargo", "run", "-q", "-p", "leadflow-predict", "--example", "train"]
+        command = ["cargo", "run", "-q", "-p", "leadflow-cli", "--bin", "leadflow"]
         if args.release:
             command.append("--release")
-        command += ["--", "--csv", str(args.csv), "--target", args.target, "--seed", str(args.seed),
+        command += ["--", "train", "--csv", str(args.csv), "--target", args.target, "--seed", str(args.seed),
                     "--min-level-count", str(args.min_level_count), "--alpha", repr(1.0 / args.c),
                     "--summary-json", str(summary_path)]
         for name in exclude:

@@ -161,7 +161,7 @@ async fn a_hot_lead_is_scored_routed_breached_once_and_reassigned() {
         second, first,
         "never back to a previous owner while another is eligible"
     );
-    assert_eq!(lead.previous_owners, [first.clone()]);
+    assert_eq!(lead.previous_owners, vec![first.clone()]);
     assert_eq!(
         lead.sla.as_ref().unwrap().first_response_due_at,
         t0() + mins(25),
@@ -373,7 +373,7 @@ async fn nobody_eligible_means_the_fallback_queue_and_a_retry() {
     );
     assert_eq!(
         store.due(DueKind::Route, t0() + mins(1), 10).await.unwrap(),
-        [id.clone()]
+        vec![id.clone()]
     );
     let fallback = store
         .history(&id)
@@ -502,7 +502,7 @@ async fn events_the_bus_refused_stay_in_the_outbox_and_the_failure_is_returned()
             .iter()
             .map(|e| e.event_id.clone())
             .collect::<Vec<_>>(),
-        [refused.clone()]
+        vec![refused.clone()]
     );
     let ok = FlakyPublisher {
         refuse: vec![],

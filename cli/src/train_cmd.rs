@@ -1,45 +1,42 @@
-//! Stand-in for `leadflow train` until the cli wires it in; `scripts/compare_sklearn.py`
-//! calls it. Prints the training report; `--summary-json` also writes the figures the
-//! comparison script reads.
+//! `leadflow train`: fit the logistic-regression lead model on a CSV of historical outcomes,
+//! evaluate it on held-out rows and write the versioned model file.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::Args;
 use leadflow_predict::{parse_delimiter, run_train, TrainArgs};
 
-#[derive(Parser)]
-#[command(about = "Train and evaluate the logistic-regression lead model")]
-struct Cli {
+#[derive(Debug, Args)]
+pub struct TrainCmd {
     #[arg(long)]
-    csv: PathBuf,
+    pub csv: PathBuf,
     #[arg(long)]
-    target: String,
+    pub target: String,
     /// A column to leave out; repeat for several.
     #[arg(long)]
-    exclude: Vec<String>,
+    pub exclude: Vec<String>,
     #[arg(long, default_value = ",")]
-    delimiter: String,
+    pub delimiter: String,
     #[arg(long)]
-    out: Option<PathBuf>,
+    pub out: Option<PathBuf>,
     #[arg(long, default_value_t = 42)]
-    seed: u64,
+    pub seed: u64,
     #[arg(long, default_value_t = 30)]
-    min_level_count: usize,
+    pub min_level_count: usize,
     #[arg(long, default_value_t = 1.0)]
-    alpha: f64,
+    pub alpha: f64,
     #[arg(long, default_value_t = 1000)]
-    max_iterations: u64,
+    pub max_iterations: u64,
     #[arg(long, default_value_t = 1e-4)]
-    gradient_tolerance: f64,
+    pub gradient_tolerance: f64,
     /// Write {auc, log_loss, brier, fit_seconds, rows...} as JSON here.
     #[arg(long)]
-    summary_json: Option<PathBuf>,
+    pub summary_json: Option<PathBuf>,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
+pub fn run(cli: TrainCmd) -> ExitCode {
+    match train(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
@@ -48,7 +45,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<(), String> {
+fn train(cli: TrainCmd) -> Result<(), String> {
     let delimiter = parse_delimiter(&cli.delimiter).map_err(|e| e.to_string())?;
     let mut args = TrainArgs::new(cli.csv, &cli.target, chrono::Utc::now());
     args.delimiter = delimiter;
