@@ -224,16 +224,17 @@ fn list_tx(tx: &Transaction<'_>, query: &LeadQuery) -> Result<LeadPage, Failure>
     })
 }
 
+/// Only the index rows due: a range scan of `due_by_time`, already in order.
+const DUE_SQL: &str = "SELECT lead_id FROM due WHERE kind = ?1 AND due_at <= ?2
+                       ORDER BY due_at, lead_id LIMIT ?3";
+
 pub(crate) fn due_tx(
     tx: &Transaction<'_>,
     kind: DueKind,
     now: i64,
     limit: usize,
 ) -> Result<Vec<LeadId>, Failure> {
-    let mut stmt = tx.prepare_cached(
-        "SELECT lead_id FROM due WHERE kind = ?1 AND due_at <= ?2
-         ORDER BY due_at, lead_id LIMIT ?3",
-    )?;
+    let mut stmt = tx.prepare_cached(DUE_SQL)?;
     let ids = stmt
         .query_map(
             params![due_kind_name(kind), now, i64::try_from(limit).unwrap_or(i64::MAX)],
@@ -351,5 +352,36 @@ impl SqliteStore {
     pub async fn lead_count(&self) -> Result<u64, StoreError> {
         self.read(|tx| Ok(tx.query_row("SELECT count(*) FROM leads", [], |r| r.get(0))?))
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use rusqlite::Connection;
+
+    use super::*;
+
+    fn plan(conn: &Connection, sql: &str) -> String {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let details = stmt
+            .query_map(params!["sla", 0, 10], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        details.join("; ")
+    }
+
+    #[test]
+    fn due_reads_a_range_of_the_time_index_without_sorting() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::schema::migrate(&mut conn, Path::new(":memory:")).unwrap();
+        let plan = plan(&conn, DUE_SQL);
+        assert!(
+            plan.contains("SEARCH due USING COVERING INDEX due_by_time (kind=? AND due_at<?)"),
+            "{plan}"
+        );
+        assert!(!plan.contains("TEMP B-TREE"), "no sort step: {plan}");
     }
 }
