@@ -1,0 +1,115 @@
+//! Errors of opening the store and of its operations. Operation errors reach the use cases as
+//! `StoreError::Backend(SqliteError)`; callers that care (the API, for a bad cursor) downcast.
+
+use std::path::PathBuf;
+
+use leadflow::ports::StoreError;
+
+/// Why the store could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(
+        "data directory {dir} is in use by another leadflow process (lock file {lock} is held); \
+         stop it or choose another --data directory"
+    )]
+    Locked { dir: PathBuf, lock: PathBuf },
+    #[error("cannot create data directory {dir}: {source}")]
+    CreateDir {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open lock file {path}: {source}")]
+    LockFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open database {path}: {source}")]
+    Database {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("database {path} has schema version {found}, newer than the {supported} this leadflow knows: use a newer leadflow")]
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error("migrating database {path} to schema version {version} failed: {source}")]
+    Migration {
+        path: PathBuf,
+        version: i64,
+        #[source]
+        source: rusqlite::Error,
+    },
+}
+
+/// A failed store operation (wrapped in `StoreError::Backend` at the port boundary).
+#[derive(Debug, thiserror::Error)]
+pub enum SqliteError {
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("stored {what} is not valid JSON: {source}")]
+    Decode {
+        what: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("{what} cannot be encoded as JSON: {source}")]
+    Encode {
+        what: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("{field} {value} is outside the storable time range (1677-2262)")]
+    TimeOutOfRange { field: &'static str, value: String },
+    #[error("stored {field} has an unknown value {value:?}")]
+    UnknownValue { field: &'static str, value: String },
+    #[error("cursor is not one this store issued: {0}")]
+    InvalidCursor(String),
+    #[error("the blocking task of a store operation failed: {0}")]
+    Task(String),
+}
+
+impl From<SqliteError> for StoreError {
+    fn from(e: SqliteError) -> Self {
+        StoreError::backend(e)
+    }
+}
+
+/// What an operation inside the store ends with: a refusal the port defines (conflict,
+/// already applied) or a backend failure. Kept apart so `?` works on both inside a transaction.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    Refused(StoreError),
+    Backend(SqliteError),
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Failure::Refused(e)
+    }
+}
+
+impl From<SqliteError> for Failure {
+    fn from(e: SqliteError) -> Self {
+        Failure::Backend(e)
+    }
+}
+
+impl From<rusqlite::Error> for Failure {
+    fn from(e: rusqlite::Error) -> Self {
+        Failure::Backend(SqliteError::Sqlite(e))
+    }
+}
+
+impl From<Failure> for StoreError {
+    fn from(f: Failure) -> Self {
+        match f {
+            Failure::Refused(e) => e,
+            Failure::Backend(e) => e.into(),
+        }
+    }
+}

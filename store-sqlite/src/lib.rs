@@ -1,0 +1,29 @@
+//! leadflow's embedded store: every port of `leadflow::ports` and the durable queues of
+//! `leadflow serve`, in one SQLite file under the data directory.
+//!
+//! - One writer connection (writes run `BEGIN IMMEDIATE` and are serialised by SQLite anyway)
+//!   and a few reader connections; WAL mode lets readers run while a write commits.
+//! - Blocking SQLite calls run on tokio's blocking pool when a tokio runtime is there, so
+//!   they never stall the async workers; without a runtime they run inline.
+//! - `open` takes an exclusive lock on `DIR/leadflow.lock`: one process per data directory.
+
+mod blocking;
+mod codec;
+mod cursor;
+mod delivery;
+mod error;
+mod intake;
+mod leads;
+mod lock;
+mod outbox;
+pub mod queue;
+mod reps;
+mod schema;
+mod store;
+
+pub use error::{OpenError, SqliteError};
+pub use intake::SCORE_QUEUE;
+pub use leads::MAX_PAGE;
+pub use outbox::Routes;
+pub use queue::{DeadLetter, Message, Release};
+pub use store::{Durability, SqliteStore, StoreOptions, DB_FILE, LOCK_FILE};

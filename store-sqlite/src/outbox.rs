@@ -1,0 +1,81 @@
+//! `Outbox`: domain events stored with the write that caused them, oldest first, until
+//! published. `relay_to_queues` is the in-process bus of `leadflow serve`: it moves pending
+//! events onto the queues their consumers read and marks them published in one transaction,
+//! so a crash can neither lose an event nor deliver it twice from the outbox.
+
+use leadflow::domain::DomainEvent;
+use leadflow::ports::{Outbox, StoreError};
+use rusqlite::Transaction;
+
+use crate::codec::{from_json, instant};
+use crate::error::Failure;
+use crate::queue::enqueue_tx;
+use crate::store::SqliteStore;
+
+/// Which queues an event goes to (none: it is only marked published).
+pub type Routes = fn(&DomainEvent) -> Vec<&'static str>;
+
+/// `(seq, stored body, event)` of up to `limit` pending events, oldest first.
+fn pending_tx(
+    tx: &Transaction<'_>,
+    limit: usize,
+) -> Result<Vec<(i64, String, DomainEvent)>, Failure> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT seq, body FROM outbox WHERE published = 0 ORDER BY seq LIMIT ?1",
+    )?;
+    let rows = stmt
+        .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    rows.into_iter()
+        .map(|(seq, body)| {
+            let event = from_json("domain event", &body)?;
+            Ok((seq, body, event))
+        })
+        .collect()
+}
+
+impl Outbox for SqliteStore {
+    async fn pending(&self, limit: usize) -> Result<Vec<DomainEvent>, StoreError> {
+        self.read(move |tx| Ok(pending_tx(tx, limit)?.into_iter().map(|(_, _, e)| e).collect()))
+            .await
+    }
+
+    async fn mark_published(&self, event_ids: &[String]) -> Result<(), StoreError> {
+        if event_ids.is_empty() {
+            return Ok(());
+        }
+        let ids = event_ids.to_vec();
+        self.write(move |tx| {
+            let mut stmt =
+                tx.prepare_cached("UPDATE outbox SET published = 1 WHERE event_id = ?1")?;
+            for id in &ids {
+                stmt.execute([id])?;
+            }
+            Ok(())
+        })
+        .await
+    }
+}
+
+impl SqliteStore {
+    /// Move up to `limit` pending events onto the queues `routes` names (the event as the
+    /// payload, ready from when it occurred) and mark them published, all in one
+    /// transaction. Returns how many events were relayed.
+    pub async fn relay_to_queues(&self, routes: Routes, limit: usize) -> Result<usize, StoreError> {
+        self.write(move |tx| {
+            let pending = pending_tx(tx, limit)?;
+            for (seq, body, event) in &pending {
+                let at = instant("event.occurred_at", event.occurred_at)?;
+                for queue in routes(event) {
+                    enqueue_tx(tx, queue, body, at, at)?;
+                }
+                tx.prepare_cached("UPDATE outbox SET published = 1 WHERE seq = ?1")?
+                    .execute([seq])?;
+            }
+            Ok(pending.len())
+        })
+        .await
+    }
+}

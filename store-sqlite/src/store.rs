@@ -1,0 +1,203 @@
+//! The store: the data directory, its lock, and the connections to `DIR/leadflow.db`.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use leadflow::ports::StoreError;
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+use crate::blocking::run_blocking;
+use crate::error::{Failure, OpenError};
+use crate::lock::DirLock;
+use crate::schema;
+
+/// The database file inside the data directory.
+pub const DB_FILE: &str = "leadflow.db";
+/// The lock file that keeps a second process off the data directory.
+pub const LOCK_FILE: &str = "leadflow.lock";
+
+/// What a commit waits for before it returns.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// `synchronous=FULL`: each commit is fsynced; it survives a crash of the process and of
+    /// the machine (power loss).
+    #[default]
+    Full,
+    /// `synchronous=NORMAL` (WAL): a commit is in the OS's page cache when it returns. It
+    /// survives the process being killed (`kill -9`), not a power loss or kernel crash, which
+    /// may lose the last commits (the database stays consistent). Much faster.
+    Normal,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub durability: Durability,
+    /// Reader connections (reads run beside the single writer in WAL mode).
+    pub readers: usize,
+    /// How long a statement waits for a lock held by another connection before failing.
+    pub busy_timeout: Duration,
+    /// A queue message claimed this many times without being acknowledged is moved to the
+    /// dead letters instead of being delivered again.
+    pub max_attempts: u32,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            durability: Durability::Full,
+            readers: 4,
+            busy_timeout: Duration::from_secs(5),
+            max_attempts: 5,
+        }
+    }
+}
+
+/// leadflow's state in one SQLite file. Cheap to clone: clones share the connections.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("dir", &self.inner.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) struct Inner {
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+    pub(crate) max_attempts: u32,
+    dir: PathBuf,
+    // Declared last so it is dropped last: the lock outlives every connection.
+    _lock: DirLock,
+}
+
+impl SqliteStore {
+    /// Open (creating if needed) the store in `dir` with the default options.
+    pub fn open(dir: impl AsRef<Path>) -> Result<SqliteStore, OpenError> {
+        Self::open_with(dir, StoreOptions::default())
+    }
+
+    pub fn open_with(dir: impl AsRef<Path>, options: StoreOptions) -> Result<SqliteStore, OpenError> {
+        let dir = dir.as_ref().to_path_buf();
+        std::fs::create_dir_all(&dir).map_err(|source| OpenError::CreateDir {
+            dir: dir.clone(),
+            source,
+        })?;
+        let lock = DirLock::acquire(&dir, &dir.join(LOCK_FILE))?;
+        let path = dir.join(DB_FILE);
+        let database = |source| OpenError::Database {
+            path: path.clone(),
+            source,
+        };
+        let mut writer = Connection::open(&path).map_err(database)?;
+        // WAL is a property of the file: set once here, readers then open in WAL mode.
+        let mode: String = writer
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .map_err(database)?;
+        debug_assert_eq!(mode.to_ascii_lowercase(), "wal");
+        configure(&writer, &options).map_err(database)?;
+        schema::migrate(&mut writer, &path)?;
+        let readers = (0..options.readers.max(1))
+            .map(|_| {
+                let conn = Connection::open_with_flags(
+                    &path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                configure(&conn, &options)?;
+                Ok(Mutex::new(conn))
+            })
+            .collect::<Result<Vec<_>, rusqlite::Error>>()
+            .map_err(database)?;
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                writer: Mutex::new(writer),
+                readers,
+                next_reader: AtomicUsize::new(0),
+                max_attempts: options.max_attempts.max(1),
+                dir,
+                _lock: lock,
+            }),
+        })
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    /// Run `f` in one write transaction (`BEGIN IMMEDIATE`): committed if it returns `Ok`,
+    /// rolled back whole otherwise.
+    pub(crate) async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, Failure> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        run_blocking(move || {
+            let mut conn = relock(inner.writer.lock());
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Run `f` on a reader, inside one read transaction so that it sees one snapshot.
+    pub(crate) async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, Failure> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        run_blocking(move || {
+            let mut conn = inner.reader();
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+        .await
+    }
+}
+
+impl Inner {
+    /// A free reader if there is one, else wait for the next in turn.
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        let n = self.readers.len();
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        for i in 0..n {
+            if let Ok(guard) = self.readers[(start + i) % n].try_lock() {
+                return guard;
+            }
+        }
+        relock(self.readers[start % n].lock())
+    }
+}
+
+/// A connection whose holder panicked is still usable: an open transaction was rolled back
+/// when it was dropped during the unwind.
+fn relock<'a>(
+    r: Result<MutexGuard<'a, Connection>, std::sync::PoisonError<MutexGuard<'a, Connection>>>,
+) -> MutexGuard<'a, Connection> {
+    r.unwrap_or_else(|p| p.into_inner())
+}
+
+fn configure(conn: &Connection, options: &StoreOptions) -> rusqlite::Result<()> {
+    conn.busy_timeout(options.busy_timeout)?;
+    let synchronous = match options.durability {
+        Durability::Full => "FULL",
+        Durability::Normal => "NORMAL",
+    };
+    conn.pragma_update(None, "synchronous", synchronous)?;
+    conn.pragma_update(None, "foreign_keys", false)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
