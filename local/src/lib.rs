@@ -4,3 +4,5 @@
 
 pub mod clock;
 pub mod pipeline;
+pub mod runtime;
+pub mod waking;
