@@ -5,4 +5,5 @@
 pub mod clock;
 pub mod pipeline;
 pub mod runtime;
+pub mod simulate;
 pub mod waking;
