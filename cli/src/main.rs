@@ -3,6 +3,7 @@
 
 mod config_cmd;
 mod config_source;
+mod train_cmd;
 
 use std::process::ExitCode;
 
@@ -19,11 +20,14 @@ struct Cli {
 enum Command {
     /// Work with the configuration file.
     Config(config_cmd::ConfigArgs),
+    /// Train and evaluate the predictive lead model on historical outcomes.
+    Train(train_cmd::TrainCmd),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Config(args) => config_cmd::run(args),
+        Command::Train(args) => train_cmd::run(args),
     }
 }

@@ -3,6 +3,7 @@
 //! Every decision here is a pure function of (state, input, now): no I/O, no clock reads.
 //! The use cases, adapters and binaries build on these functions.
 
+pub mod adapters;
 pub mod config;
 pub mod domain;
 pub mod lifecycle;
