@@ -35,7 +35,9 @@ pub fn authorize(header: Option<&str>, keys: &[String], scheme: Scheme) -> Resul
             "Authorization must be `Bearer <key>` or `Basic` with the key as user name",
         ));
     } else {
-        return Err(ApiError::unauthorized("Authorization must be `Bearer <key>`"));
+        return Err(ApiError::unauthorized(
+            "Authorization must be `Bearer <key>`",
+        ));
     };
     if is_known_key(&presented, keys) {
         Ok(())
@@ -48,7 +50,10 @@ fn basic_user(encoded: &str) -> Result<String, ApiError> {
     let bad = || ApiError::unauthorized("Basic credentials are not valid base64 `user:password`");
     let bytes = STANDARD.decode(encoded).map_err(|_| bad())?;
     let text = String::from_utf8(bytes).map_err(|_| bad())?;
-    Ok(text.split_once(':').map_or(text.as_str(), |(u, _)| u).to_string())
+    Ok(text
+        .split_once(':')
+        .map_or(text.as_str(), |(u, _)| u)
+        .to_string())
 }
 
 /// Whether `presented` is one of `keys`. Both sides are hashed first, so that the comparison
@@ -162,7 +167,13 @@ mod tests {
     fn bearer_keys() {
         assert!(authorize(Some("Bearer k-two"), &keys(), Scheme::Bearer).is_ok());
         assert!(authorize(Some("bearer k-one"), &keys(), Scheme::Bearer).is_ok());
-        for bad in [None, Some("Bearer nope"), Some("Bearer "), Some("k-one"), Some("Token k-one")] {
+        for bad in [
+            None,
+            Some("Bearer nope"),
+            Some("Bearer "),
+            Some("k-one"),
+            Some("Token k-one"),
+        ] {
             let e = authorize(bad, &keys(), Scheme::Bearer).unwrap_err();
             assert_eq!(e.code, ErrorCode::Unauthorized, "{bad:?}");
         }
@@ -197,12 +208,25 @@ mod tests {
         assert!(e.message.contains("300"));
         let just_in_time = now() + chrono::TimeDelta::seconds(300);
         assert!(verify_signature(Some(&good), "s3cret", &[body], just_in_time).is_ok());
-        for bad in ["", "t=abc,v1=00", "v1=00", &format!("t={t}"), &format!("t={t},v1=zz")] {
-            assert!(verify_signature(Some(bad), "s3cret", &[body], now()).is_err(), "{bad}");
+        for bad in [
+            "",
+            "t=abc,v1=00",
+            "v1=00",
+            &format!("t={t}"),
+            &format!("t={t},v1=zz"),
+        ] {
+            assert!(
+                verify_signature(Some(bad), "s3cret", &[body], now()).is_err(),
+                "{bad}"
+            );
         }
         assert!(verify_signature(None, "s3cret", &[body], now()).is_err());
         // A rotated secret: the second v1 matches.
-        let rotated = format!("{},v1={}", sign("old", t, body), &good.split("v1=").nth(1).unwrap());
+        let rotated = format!(
+            "{},v1={}",
+            sign("old", t, body),
+            &good.split("v1=").nth(1).unwrap()
+        );
         assert!(verify_signature(Some(&rotated), "s3cret", &[body], now()).is_ok());
     }
 }

@@ -70,7 +70,13 @@ fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
     let media_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
     match media_type.as_deref() {
         Some("application/json") => Ok(()),
         Some(other) => Err(ApiError::new(
@@ -135,7 +141,10 @@ mod tests {
 
     #[test]
     fn inflates_within_the_cap() {
-        assert_eq!(gunzip_capped(&gzip(b"{\"a\":1}"), 100).unwrap(), b"{\"a\":1}");
+        assert_eq!(
+            gunzip_capped(&gzip(b"{\"a\":1}"), 100).unwrap(),
+            b"{\"a\":1}"
+        );
         assert_eq!(gunzip_capped(&gzip(&[b' '; 100]), 100).unwrap().len(), 100);
     }
 
@@ -161,11 +170,20 @@ mod tests {
     #[test]
     fn media_types() {
         let mut h = HeaderMap::new();
-        assert_eq!(require_json(&h).unwrap_err().code, ErrorCode::UnsupportedMediaType);
-        h.insert(header::CONTENT_TYPE, "application/json; charset=utf-8".parse().unwrap());
+        assert_eq!(
+            require_json(&h).unwrap_err().code,
+            ErrorCode::UnsupportedMediaType
+        );
+        h.insert(
+            header::CONTENT_TYPE,
+            "application/json; charset=utf-8".parse().unwrap(),
+        );
         assert!(require_json(&h).is_ok());
         h.insert(header::CONTENT_TYPE, "text/plain".parse().unwrap());
-        assert_eq!(require_json(&h).unwrap_err().code, ErrorCode::UnsupportedMediaType);
+        assert_eq!(
+            require_json(&h).unwrap_err().code,
+            ErrorCode::UnsupportedMediaType
+        );
         h.insert(header::CONTENT_ENCODING, "br".parse().unwrap());
         assert_eq!(
             content_encoding_is_gzip(&h).unwrap_err().code,

@@ -176,7 +176,13 @@ mod tests {
     #[test]
     fn one_field_error_names_the_field() {
         let e = ApiError::invalid_field("limit", "must be a whole number from 1 to 500");
-        assert_eq!(e.details, vec![Detail::field("limit", "must be a whole number from 1 to 500")]);
+        assert_eq!(
+            e.details,
+            vec![Detail::field(
+                "limit",
+                "must be a whole number from 1 to 500"
+            )]
+        );
         assert!(e.message.contains("`limit`"));
     }
 }

@@ -51,11 +51,19 @@ pub fn validate_request(
 ) -> Result<Vec<InboundEvent>, ApiError> {
     let events = match body.get("events") {
         Some(Value::Array(events)) => events,
-        Some(_) => return Err(ApiError::invalid_field("events", "must be an array of events")),
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "events",
+                "must be an array of events",
+            ))
+        }
         None => return Err(ApiError::invalid_field("events", "is required")),
     };
     if events.is_empty() {
-        return Err(ApiError::invalid_field("events", "must list at least one event"));
+        return Err(ApiError::invalid_field(
+            "events",
+            "must list at least one event",
+        ));
     }
     if events.len() > MAX_EVENTS {
         return Err(ApiError::invalid_field(
@@ -93,14 +101,17 @@ fn validate_event(
     now: DateTime<Utc>,
     details: &mut Vec<Detail>,
 ) -> Option<InboundEvent> {
-    let mut problem = |field: &str, message: String| details.push(Detail::at(index, field, message));
+    let mut problem =
+        |field: &str, message: String| details.push(Detail::at(index, field, message));
     let Some(obj) = event.as_object() else {
         problem("", "an event must be an object".into());
         return None;
     };
 
     let id = match obj.get("id") {
-        Some(Value::String(s)) if (1..=MAX_ID_CHARS).contains(&s.chars().count()) => Some(s.clone()),
+        Some(Value::String(s)) if (1..=MAX_ID_CHARS).contains(&s.chars().count()) => {
+            Some(s.clone())
+        }
         Some(Value::String(_)) => {
             problem("id", format!("must be 1 to {MAX_ID_CHARS} characters"));
             None
@@ -169,7 +180,10 @@ fn validate_event(
             None
         }
         None => {
-            problem("lead", "is required (with an email or an external_id)".into());
+            problem(
+                "lead",
+                "is required (with an email or an external_id)".into(),
+            );
             None
         }
     };
@@ -270,9 +284,9 @@ pub fn attribute(key: &str, value: &Value) -> Result<Option<AttrValue>, String> 
         _ => match value {
             Value::String(s) if s.trim().is_empty() => Ok(None),
             Value::String(s) => Ok(Some(AttrValue::Text(s.trim().to_string()))),
-            Value::Number(n) if is_typed_text(key) => Err(format!(
-                "must be a string (got the number {n})"
-            )),
+            Value::Number(n) if is_typed_text(key) => {
+                Err(format!("must be a string (got the number {n})"))
+            }
             Value::Number(n) => n
                 .as_f64()
                 .map(|f| Some(AttrValue::Number(f)))
@@ -339,7 +353,8 @@ mod tests {
     #[test]
     fn a_good_event_becomes_an_inbound_event() {
         let config = Config::default();
-        let events = validate_request(&json!({"events": [good_event("e1")]}), &config, now()).unwrap();
+        let events =
+            validate_request(&json!({"events": [good_event("e1")]}), &config, now()).unwrap();
         let e = &events[0];
         assert_eq!(e.email.as_deref(), Some("ana@acme.io"));
         assert_eq!(e.external_id.as_deref(), Some("crm-123"));
@@ -414,7 +429,12 @@ mod tests {
         assert!(validate_request(&json!({"events": []}), &config, now()).is_err());
         assert!(validate_request(&json!({"evts": []}), &config, now()).is_err());
         let max: Vec<Value> = (0..500).map(|i| good_event(&format!("e{i}"))).collect();
-        assert_eq!(validate_request(&json!({"events": max}), &config, now()).unwrap().len(), 500);
+        assert_eq!(
+            validate_request(&json!({"events": max}), &config, now())
+                .unwrap()
+                .len(),
+            500
+        );
     }
 
     #[test]

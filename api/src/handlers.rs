@@ -11,7 +11,7 @@ use chrono::TimeDelta;
 use leadflow::config::validate_rep;
 use leadflow::domain::{Rep, Status, Tier};
 use leadflow::lifecycle::disposition::{Disposition, ErrorKind};
-use leadflow::ports::{LeadQuery, LeadStore, RepStore};
+use leadflow::ports::LeadQuery;
 use leadflow::usecases::ingest::{ingest, InboundEvent, IngestReport};
 use leadflow::usecases::{disposition::record_disposition, UseCaseError};
 use serde_json::{json, Value};
@@ -43,7 +43,12 @@ pub async fn post_events<S: ApiStore>(
     let raw = read_body(&headers, body).await?;
     let config = state.config.current();
     let now = state.now();
-    if let Some(secret) = config.auth.signing_secret.as_deref().filter(|s| !s.is_empty()) {
+    if let Some(secret) = config
+        .auth
+        .signing_secret
+        .as_deref()
+        .filter(|s| !s.is_empty())
+    {
         let header = headers
             .get("leadflow-signature")
             .and_then(|v| v.to_str().ok());
@@ -57,7 +62,8 @@ pub async fn post_events<S: ApiStore>(
         .iter()
         .map(|(event_id, lead_id)| json!({"event_id": event_id, "lead_id": lead_id}))
         .collect();
-    let body = json!({"accepted": report.accepted, "duplicates": report.duplicates, "leads": leads});
+    let body =
+        json!({"accepted": report.accepted, "duplicates": report.duplicates, "leads": leads});
     Ok((StatusCode::ACCEPTED, Json(body)).into_response())
 }
 
@@ -99,7 +105,11 @@ async fn ingest_unique<S: ApiStore>(
         .collect();
     let leads = order
         .iter()
-        .filter_map(|id| lead_of.get(id.as_str()).map(|l| (id.clone(), l.to_string())))
+        .filter_map(|id| {
+            lead_of
+                .get(id.as_str())
+                .map(|l| (id.clone(), l.to_string()))
+        })
         .collect();
     Ok(IngestReport {
         accepted: report.accepted,
@@ -137,7 +147,9 @@ pub async fn list_leads<S: ApiStore>(
         .await
         .map_err(|e| ApiError::internal(&e))?;
     let leads: Vec<Value> = page.leads.iter().map(views::lead_summary).collect();
-    Ok(Json(json!({"leads": leads, "next_cursor": page.next_cursor})))
+    Ok(Json(
+        json!({"leads": leads, "next_cursor": page.next_cursor}),
+    ))
 }
 
 /// The filters of `GET /v1/leads`; every bad one is named.
@@ -221,7 +233,10 @@ pub async fn put_rep<S: ApiStore>(
         .map(|k| Detail::field(k, "is required"))
         .collect();
     if !missing.is_empty() {
-        return Err(ApiError::invalid("a rep needs a name, an email and a team", missing));
+        return Err(ApiError::invalid(
+            "a rep needs a name, an email and a team",
+            missing,
+        ));
     }
     match obj.get("id") {
         Some(Value::String(id)) if *id != rep_id => {
@@ -257,7 +272,11 @@ pub async fn get_rep<S: ApiStore>(
 }
 
 async fn rep_view<S: ApiStore>(state: &AppState<S>, rep_id: &str) -> Result<Json<Value>, ApiError> {
-    let reps = state.store.reps().await.map_err(|e| ApiError::internal(&e))?;
+    let reps = state
+        .store
+        .reps()
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
     reps.iter()
         .find(|r| r.rep.id == rep_id)
         .map(|r| Json(views::rep(r)))
@@ -267,7 +286,11 @@ async fn rep_view<S: ApiStore>(state: &AppState<S>, rep_id: &str) -> Result<Json
 pub async fn list_reps<S: ApiStore>(
     State(state): State<AppState<S>>,
 ) -> Result<Json<Value>, ApiError> {
-    let reps = state.store.reps().await.map_err(|e| ApiError::internal(&e))?;
+    let reps = state
+        .store
+        .reps()
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
     let reps: Vec<Value> = reps.iter().map(views::rep).collect();
     Ok(Json(json!({"reps": reps})))
 }
@@ -280,9 +303,9 @@ pub async fn get_metrics<S: ApiStore>(
     let time = |key: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
         match params.get(key).map(|v| v.trim()).filter(|v| !v.is_empty()) {
             None => Ok(None),
-            Some(v) => events::parse_time(v).map(Some).ok_or_else(|| {
-                ApiError::invalid_field(key, "not an RFC 3339 time with an offset")
-            }),
+            Some(v) => events::parse_time(v)
+                .map(Some)
+                .ok_or_else(|| ApiError::invalid_field(key, "not an RFC 3339 time with an offset")),
         }
     };
     let until = time("until")?.unwrap_or(now);
@@ -293,7 +316,9 @@ pub async fn get_metrics<S: ApiStore>(
     let metrics = crate::metrics::collect(&state.store, since, until)
         .await
         .map_err(|e| ApiError::internal(&e))?;
-    Ok(Json(serde_json::to_value(metrics).expect("metrics serialise")))
+    Ok(Json(
+        serde_json::to_value(metrics).expect("metrics serialise"),
+    ))
 }
 
 /// Deserialize a body, naming the field serde complains about.
@@ -303,15 +328,14 @@ fn from_json<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, ApiError
         let message = e.inner().to_string();
         // Missing and unknown fields are reported at the parent; the name is in the message.
         let field = if path == "." || path.is_empty() {
-            message
-                .split('`')
-                .nth(1)
-                .unwrap_or("body")
-                .to_string()
+            message.split('`').nth(1).unwrap_or("body").to_string()
         } else {
             path
         };
-        ApiError::invalid(format!("`{field}`: {message}"), vec![Detail::field(field, message)])
+        ApiError::invalid(
+            format!("`{field}`: {message}"),
+            vec![Detail::field(field, message)],
+        )
     })
 }
 

@@ -16,7 +16,9 @@ use leadflow::usecases::ingest::InboundEvent;
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, Detail};
-use crate::events::{attribute, country_code, parse_time, FUTURE_TOLERANCE, MAX_EVENTS, MAX_ID_CHARS};
+use crate::events::{
+    attribute, country_code, parse_time, FUTURE_TOLERANCE, MAX_EVENTS, MAX_ID_CHARS,
+};
 
 /// The inbound events a batch carries (ignored messages left out), or a 400.
 pub fn map_batch(
@@ -26,7 +28,12 @@ pub fn map_batch(
 ) -> Result<Vec<InboundEvent>, ApiError> {
     let messages = match body.get("batch") {
         Some(Value::Array(m)) => m,
-        Some(_) => return Err(ApiError::invalid_field("batch", "must be an array of messages")),
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "batch",
+                "must be an array of messages",
+            ))
+        }
         None => return Err(ApiError::invalid_field("batch", "is required")),
     };
     if messages.len() > MAX_EVENTS {
@@ -38,7 +45,10 @@ pub fn map_batch(
             ),
         ));
     }
-    let sent_at = body.get("sentAt").and_then(Value::as_str).and_then(parse_time);
+    let sent_at = body
+        .get("sentAt")
+        .and_then(Value::as_str)
+        .and_then(parse_time);
     let mut details = Vec::new();
     let mut events = Vec::new();
     for (index, message) in messages.iter().enumerate() {
@@ -127,7 +137,10 @@ fn map_message(
     let id = match msg.get("messageId").and_then(id_text) {
         Some(id) if id.chars().count() <= MAX_ID_CHARS => Some(id),
         Some(_) => {
-            problems.push(("messageId", format!("must be 1 to {MAX_ID_CHARS} characters")));
+            problems.push((
+                "messageId",
+                format!("must be 1 to {MAX_ID_CHARS} characters"),
+            ));
             None
         }
         None => {
@@ -260,9 +273,25 @@ fn trait_attributes(traits: &Map<String, Value>) -> Attributes {
     put("source", traits.get("source").cloned());
 
     const MAPPED: [&str; 19] = [
-        "email", "firstName", "first_name", "lastName", "last_name", "title", "company",
-        "employees", "company_size", "industry", "company_domain", "website", "address",
-        "country", "region", "product_interest", "source", "userId", "id",
+        "email",
+        "firstName",
+        "first_name",
+        "lastName",
+        "last_name",
+        "title",
+        "company",
+        "employees",
+        "company_size",
+        "industry",
+        "company_domain",
+        "website",
+        "address",
+        "country",
+        "region",
+        "product_interest",
+        "source",
+        "userId",
+        "id",
     ];
     for (key, value) in traits {
         if MAPPED.contains(&key.as_str()) || out.contains_key(key) {
@@ -279,7 +308,10 @@ fn trait_attributes(traits: &Map<String, Value>) -> Attributes {
 fn host_of(url: &str) -> Option<String> {
     let rest = url.trim();
     let rest = rest.split_once("://").map_or(rest, |(_, r)| r);
-    let host = rest.split(['/', '?', '#', ':']).next()?.to_ascii_lowercase();
+    let host = rest
+        .split(['/', '?', '#', ':'])
+        .next()?
+        .to_ascii_lowercase();
     let host = host.strip_prefix("www.").unwrap_or(&host).to_string();
     (host.contains('.') && !host.starts_with('.')).then_some(host)
 }
@@ -310,12 +342,19 @@ mod tests {
         assert_eq!((e.id.as_str(), e.event_type.as_str()), ("m1", "identify"));
         assert_eq!(e.email.as_deref(), Some("ana@acme.io"));
         assert_eq!(e.external_id.as_deref(), Some("u-42"));
-        assert_eq!(e.occurred_at, "2026-11-23T09:00:00Z".parse::<DateTime<Utc>>().unwrap());
+        assert_eq!(
+            e.occurred_at,
+            "2026-11-23T09:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
         let a = &e.attributes;
         let t = |k: &str| a.get(k).cloned();
         assert_eq!(t("first_name"), Some("Ana".into()));
         assert_eq!(t("last_name"), Some("Diaz".into()));
-        assert_eq!(t("title"), Some("VP Marketing".into()), "traits win over context.traits");
+        assert_eq!(
+            t("title"),
+            Some("VP Marketing".into()),
+            "traits win over context.traits"
+        );
         assert_eq!(t("company"), Some("Acme".into()));
         assert_eq!(t("company_size"), Some(AttrValue::Number(250.0)));
         assert_eq!(t("industry"), Some("software".into()));
@@ -343,7 +382,14 @@ mod tests {
         let events = map_batch(&body, &Config::default(), now()).unwrap();
         let got: Vec<(&str, &str, Option<&str>, Option<&str>)> = events
             .iter()
-            .map(|e| (e.id.as_str(), e.event_type.as_str(), e.email.as_deref(), e.external_id.as_deref()))
+            .map(|e| {
+                (
+                    e.id.as_str(),
+                    e.event_type.as_str(),
+                    e.email.as_deref(),
+                    e.external_id.as_deref(),
+                )
+            })
             .collect();
         assert_eq!(
             got,
@@ -362,7 +408,10 @@ mod tests {
             {"type": "identify", "messageId": "m1", "userId": "u",
              "originalTimestamp": "2026-11-23T11:00:00Z"}]});
         let events = map_batch(&body, &Config::default(), now()).unwrap();
-        assert_eq!(events[0].occurred_at, now() - chrono::TimeDelta::seconds(10));
+        assert_eq!(
+            events[0].occurred_at,
+            now() - chrono::TimeDelta::seconds(10)
+        );
     }
 
     #[test]
@@ -375,8 +424,20 @@ mod tests {
             7
         ]});
         let e = map_batch(&body, &Config::default(), now()).unwrap_err();
-        let got: Vec<(usize, &str)> = e.details.iter().map(|d| (d.index.unwrap(), d.field.as_str())).collect();
-        assert_eq!(got, vec![(0, "messageId"), (1, "timestamp"), (2, "timestamp"), (3, "")]);
+        let got: Vec<(usize, &str)> = e
+            .details
+            .iter()
+            .map(|d| (d.index.unwrap(), d.field.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (0, "messageId"),
+                (1, "timestamp"),
+                (2, "timestamp"),
+                (3, "")
+            ]
+        );
         assert_eq!(e.message, "4 messages are invalid");
         assert!(map_batch(&json!({"batch": {}}), &Config::default(), now()).is_err());
         let many: Vec<Value> = (0..501).map(|_| json!({"type": "page"})).collect();
@@ -385,7 +446,10 @@ mod tests {
 
     #[test]
     fn hosts() {
-        assert_eq!(host_of("https://www.Acme.io/x?y").as_deref(), Some("acme.io"));
+        assert_eq!(
+            host_of("https://www.Acme.io/x?y").as_deref(),
+            Some("acme.io")
+        );
         assert_eq!(host_of("acme.io").as_deref(), Some("acme.io"));
         assert_eq!(host_of("http://localhost:3000"), None);
     }

@@ -44,10 +44,15 @@ pub trait LeadScan: Send + Sync {
 }
 
 /// Everything the router needs of a store.
-pub trait ApiStore: LeadStore + RepStore + Intake + LeadScan + Clone + Send + Sync + 'static {}
+pub trait ApiStore:
+    LeadStore + RepStore + Intake + LeadScan + Clone + Send + Sync + 'static
+{
+}
 
-impl<T> ApiStore for T where T: LeadStore + RepStore + Intake + LeadScan + Clone + Send + Sync + 'static
-{}
+impl<T> ApiStore for T where
+    T: LeadStore + RepStore + Intake + LeadScan + Clone + Send + Sync + 'static
+{
+}
 
 /// The configuration in force; `replace` swaps it (a reload) without stopping the server.
 /// Requests in flight keep the config they started with.

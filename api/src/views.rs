@@ -20,9 +20,10 @@ fn score(s: &Score) -> Value {
 }
 
 fn owner(lead: &Lead) -> Value {
-    lead.owner
-        .as_ref()
-        .map_or(Value::Null, |o| json!({"rep_id": o.rep_id, "assigned_at": o.assigned_at}))
+    lead.owner.as_ref().map_or(
+        Value::Null,
+        |o| json!({"rep_id": o.rep_id, "assigned_at": o.assigned_at}),
+    )
 }
 
 /// `GET /v1/leads/{id}`.

@@ -53,7 +53,10 @@ pub struct LeadFacts {
 /// Sum up one lead from its state and its history (oldest first).
 pub fn lead_facts(lead: &Lead, history: &[HistoryEntry]) -> LeadFacts {
     let detail_str = |e: &HistoryEntry, key: &str| -> Option<String> {
-        e.detail.get(key).and_then(Value::as_str).map(str::to_string)
+        e.detail
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::to_string)
     };
     let has = |kind: HistoryKind| history.iter().any(|e| e.kind == kind);
 
@@ -359,7 +362,12 @@ mod tests {
     fn funnel_rates_medians_and_amounts_by_tier() {
         let since = at("2026-11-01T00:00:00Z");
         let until = at("2026-12-01T00:00:00Z");
-        let won = owned(lead("l1", Tier::A, Status::Won, 95.0), "ana", Some(100), false);
+        let won = owned(
+            lead("l1", Tier::A, Status::Won, 95.0),
+            "ana",
+            Some(100),
+            false,
+        );
         let won_history = vec![
             entry(HistoryKind::Assigned, json!({"rep_id": "ana"})),
             entry(
@@ -376,12 +384,22 @@ mod tests {
                 json!({"outcome": "won", "rep_id": "ana", "to": "won", "amount": 4000.0}),
             ),
         ];
-        let breached = owned(lead("l2", Tier::A, Status::Assigned, 81.0), "ben", None, true);
+        let breached = owned(
+            lead("l2", Tier::A, Status::Assigned, 81.0),
+            "ben",
+            None,
+            true,
+        );
         let breached_history = vec![
             entry(HistoryKind::Assigned, json!({"rep_id": "ben"})),
             entry(HistoryKind::SlaBreached, json!({"rep_id": "ben"})),
         ];
-        let late = owned(lead("l3", Tier::A, Status::Contacted, 85.0), "ben", Some(300), false);
+        let late = owned(
+            lead("l3", Tier::A, Status::Contacted, 85.0),
+            "ben",
+            Some(300),
+            false,
+        );
         let nurture = lead("l4", Tier::C, Status::Nurture, 12.0);
         let facts = vec![
             lead_facts(&won, &won_history),
@@ -421,7 +439,12 @@ mod tests {
     #[test]
     fn a_lead_counts_in_the_tier_it_was_routed_with() {
         // Routed as A, since decayed to C: it stays in A's funnel.
-        let mut l = owned(lead("l1", Tier::A, Status::Contacted, 40.0), "ana", Some(60), false);
+        let mut l = owned(
+            lead("l1", Tier::A, Status::Contacted, 40.0),
+            "ana",
+            Some(60),
+            false,
+        );
         l.tier = Tier::C;
         assert_eq!(lead_facts(&l, &[]).tier, Tier::A);
     }
@@ -492,6 +515,9 @@ mod tests {
         ] {
             assert!(a.get(key).is_some(), "{key}");
         }
-        assert_eq!(v["score_distribution"][0], json!({"from": 0, "to": 10, "leads": 0}));
+        assert_eq!(
+            v["score_distribution"][0],
+            json!({"from": 0, "to": 10, "leads": 0})
+        );
     }
 }
