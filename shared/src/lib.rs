@@ -7,6 +7,7 @@ pub mod adapters;
 pub mod config;
 pub mod domain;
 pub mod lifecycle;
+pub mod metrics;
 pub mod ports;
 pub mod routing;
 pub mod scoring;

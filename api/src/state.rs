@@ -1,0 +1,106 @@
+//! What every handler shares: the config (replaceable at run time), the store and the clock.
+
+use std::future::Future;
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Utc};
+use leadflow::config::Config;
+use leadflow::domain::Lead;
+use leadflow::ports::{Intake, LeadStore, RepStore, StoreError};
+
+/// "Now", injected so that tests and the demo's virtual clock decide it.
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+impl<F> Clock for F
+where
+    F: Fn() -> DateTime<Utc> + Send + Sync + 'static,
+{
+    fn now(&self) -> DateTime<Utc> {
+        self()
+    }
+}
+
+/// The wall clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// The leads `GET /v1/metrics` is about. No port lists leads by creation time yet, so the API
+/// asks for it here; each store adapter implements it (the memory store below).
+pub trait LeadScan: Send + Sync {
+    /// Every lead with `since <= created_at < until`.
+    fn leads_created_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<Lead>, StoreError>> + Send;
+}
+
+/// Everything the router needs of a store.
+pub trait ApiStore:
+    LeadStore + RepStore + Intake + LeadScan + Clone + Send + Sync + 'static
+{
+}
+
+impl<T> ApiStore for T where
+    T: LeadStore + RepStore + Intake + LeadScan + Clone + Send + Sync + 'static
+{
+}
+
+/// The configuration in force; `replace` swaps it (a reload) without stopping the server.
+/// Requests in flight keep the config they started with.
+#[derive(Debug, Clone)]
+pub struct ConfigHandle(Arc<RwLock<Arc<Config>>>);
+
+impl ConfigHandle {
+    pub fn new(config: Config) -> Self {
+        ConfigHandle(Arc::new(RwLock::new(Arc::new(config))))
+    }
+
+    pub fn current(&self) -> Arc<Config> {
+        // A writer cannot panic halfway through replacing an Arc, so a poisoned lock still
+        // holds a whole config.
+        self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn replace(&self, config: Config) {
+        *self.0.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(config);
+    }
+}
+
+pub struct AppState<S> {
+    pub config: ConfigHandle,
+    pub store: S,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl<S: Clone> Clone for AppState<S> {
+    fn clone(&self) -> Self {
+        AppState {
+            config: self.config.clone(),
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+        }
+    }
+}
+
+impl<S> AppState<S> {
+    pub fn new(config: ConfigHandle, store: S, clock: Arc<dyn Clock>) -> Self {
+        AppState {
+            config,
+            store,
+            clock,
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+}
