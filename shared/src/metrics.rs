@@ -53,7 +53,7 @@ pub struct LeadFacts {
 /// Sum up one lead from its state and its history (oldest first).
 pub fn lead_facts(lead: &Lead, history: &[HistoryEntry]) -> LeadFacts {
     let detail_str = |e: &HistoryEntry, key: &str| -> Option<String> {
-        e.detail
+        e.detail()
             .get(key)
             .and_then(Value::as_str)
             .map(str::to_string)
@@ -76,7 +76,7 @@ pub fn lead_facts(lead: &Lead, history: &[HistoryEntry]) -> LeadFacts {
     let mut responses: Vec<(RepId, i64)> = dispositions
         .iter()
         .filter_map(|e| {
-            let secs = e.detail.get("response_seconds")?.as_i64()?;
+            let secs = e.detail().get("response_seconds")?.as_i64()?;
             Some((detail_str(e, "rep_id")?, secs))
         })
         .collect();
@@ -102,14 +102,14 @@ pub fn lead_facts(lead: &Lead, history: &[HistoryEntry]) -> LeadFacts {
     let disposition_to = |status: Status| {
         dispositions
             .iter()
-            .any(|e| e.detail.get("to").and_then(Value::as_str) == Some(status.as_str()))
+            .any(|e| e.detail().get("to").and_then(Value::as_str) == Some(status.as_str()))
     };
     let last_amount = |outcome: &str| {
         dispositions
             .iter()
             .rev()
-            .filter(|e| e.detail.get("outcome").and_then(Value::as_str) == Some(outcome))
-            .find_map(|e| e.detail.get("amount").and_then(Value::as_f64))
+            .filter(|e| e.detail().get("outcome").and_then(Value::as_str) == Some(outcome))
+            .find_map(|e| e.detail().get("amount").and_then(Value::as_f64))
     };
 
     let assigned = !assignments.is_empty() || lead.sla.is_some();
