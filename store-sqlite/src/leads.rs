@@ -123,13 +123,15 @@ pub(crate) fn write_lead_tx(tx: &Transaction<'_>, w: &LeadWrite) -> Result<(), F
         .execute([domain, rep_id])?;
     }
     for entry in &w.history {
-        tx.prepare_cached("INSERT INTO history (lead_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)")?
-            .execute(params![
-                id,
-                instant("history.at", entry.at)?,
-                entry.kind.as_str(),
-                to_json("history detail", &entry.detail)?,
-            ])?;
+        tx.prepare_cached(
+            "INSERT INTO history (lead_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
+            id,
+            instant("history.at", entry.at)?,
+            entry.kind.as_str(),
+            to_json("history detail", &entry.detail)?,
+        ])?;
     }
     for event in &w.events {
         // An id already in the outbox is the same event (ids derive from their cause).
@@ -237,7 +239,11 @@ pub(crate) fn due_tx(
     let mut stmt = tx.prepare_cached(DUE_SQL)?;
     let ids = stmt
         .query_map(
-            params![due_kind_name(kind), now, i64::try_from(limit).unwrap_or(i64::MAX)],
+            params![
+                due_kind_name(kind),
+                now,
+                i64::try_from(limit).unwrap_or(i64::MAX)
+            ],
             |r| r.get(0),
         )?
         .collect::<Result<Vec<LeadId>, _>>()?;
@@ -249,7 +255,11 @@ fn history_tx(tx: &Transaction<'_>, id: &str) -> Result<Vec<HistoryEntry>, Failu
         tx.prepare_cached("SELECT at, kind, detail FROM history WHERE lead_id = ?1 ORDER BY seq")?;
     let rows = stmt
         .query_map([id], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     rows.into_iter()
@@ -282,7 +292,10 @@ impl LeadStore for SqliteStore {
         .await
     }
 
-    async fn lead_by_external_id(&self, external_id: &str) -> Result<Option<KnownLead>, StoreError> {
+    async fn lead_by_external_id(
+        &self,
+        external_id: &str,
+    ) -> Result<Option<KnownLead>, StoreError> {
         let external_id = external_id.to_string();
         self.read(move |tx| {
             known_by(
@@ -340,10 +353,7 @@ impl SqliteStore {
             let bodies = stmt
                 .query_map(params![since, until], |r| r.get::<_, String>(0))?
                 .collect::<Result<Vec<_>, _>>()?;
-            bodies
-                .iter()
-                .map(|b| Ok(from_json("lead", b)?))
-                .collect()
+            bodies.iter().map(|b| Ok(from_json("lead", b)?)).collect()
         })
         .await
     }

@@ -20,9 +20,8 @@ fn pending_tx(
     tx: &Transaction<'_>,
     limit: usize,
 ) -> Result<Vec<(i64, String, DomainEvent)>, Failure> {
-    let mut stmt = tx.prepare_cached(
-        "SELECT seq, body FROM outbox WHERE published = 0 ORDER BY seq LIMIT ?1",
-    )?;
+    let mut stmt = tx
+        .prepare_cached("SELECT seq, body FROM outbox WHERE published = 0 ORDER BY seq LIMIT ?1")?;
     let rows = stmt
         .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
@@ -38,8 +37,13 @@ fn pending_tx(
 
 impl Outbox for SqliteStore {
     async fn pending(&self, limit: usize) -> Result<Vec<DomainEvent>, StoreError> {
-        self.read(move |tx| Ok(pending_tx(tx, limit)?.into_iter().map(|(_, _, e)| e).collect()))
-            .await
+        self.read(move |tx| {
+            Ok(pending_tx(tx, limit)?
+                .into_iter()
+                .map(|(_, _, e)| e)
+                .collect())
+        })
+        .await
     }
 
     async fn mark_published(&self, event_ids: &[String]) -> Result<(), StoreError> {

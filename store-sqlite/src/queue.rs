@@ -70,7 +70,9 @@ pub struct DeadLetter {
 /// Exponential backoff for the retry after `attempts` failed attempts: `base`, `2 base`,
 /// `4 base`, ... capped at `max`.
 pub fn backoff(attempts: u32, base: Duration, max: Duration) -> Duration {
-    let factor = 1u32.checked_shl(attempts.saturating_sub(1)).unwrap_or(u32::MAX);
+    let factor = 1u32
+        .checked_shl(attempts.saturating_sub(1))
+        .unwrap_or(u32::MAX);
     base.saturating_mul(factor).min(max)
 }
 
@@ -259,7 +261,11 @@ impl SqliteStore {
     }
 
     /// The dead letters of `queue`, oldest first.
-    pub async fn dead_letters(&self, queue: &str, limit: usize) -> Result<Vec<DeadLetter>, StoreError> {
+    pub async fn dead_letters(
+        &self,
+        queue: &str,
+        limit: usize,
+    ) -> Result<Vec<DeadLetter>, StoreError> {
         let queue = queue.to_string();
         self.read(move |tx| {
             let mut stmt = tx.prepare_cached(
@@ -282,17 +288,19 @@ impl SqliteStore {
                 )?
                 .collect::<Result<Vec<_>, _>>()?;
             rows.into_iter()
-                .map(|(id, payload, attempts, last_error, enqueued_at, dead_at)| {
-                    Ok(DeadLetter {
-                        id,
-                        queue: queue.clone(),
-                        payload: from_json("dead letter payload", &payload)?,
-                        attempts,
-                        last_error,
-                        enqueued_at: from_instant(enqueued_at),
-                        dead_at: from_instant(dead_at),
-                    })
-                })
+                .map(
+                    |(id, payload, attempts, last_error, enqueued_at, dead_at)| {
+                        Ok(DeadLetter {
+                            id,
+                            queue: queue.clone(),
+                            payload: from_json("dead letter payload", &payload)?,
+                            attempts,
+                            last_error,
+                            enqueued_at: from_instant(enqueued_at),
+                            dead_at: from_instant(dead_at),
+                        })
+                    },
+                )
                 .collect()
         })
         .await
@@ -300,7 +308,11 @@ impl SqliteStore {
 
     /// Put a dead letter back on its queue with fresh attempts, ready at `now` (after the
     /// cause was fixed). `false` if there is no such dead letter.
-    pub async fn redrive(&self, dead_letter_id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    pub async fn redrive(
+        &self,
+        dead_letter_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         let now = instant("now", now)?;
         self.write(move |tx| {
             let moved = tx

@@ -18,7 +18,10 @@ fn open_leads(count: i64) -> u32 {
 }
 
 fn rep_load(body: &str, count: i64) -> Result<RepLoad, Failure> {
-    Ok(RepLoad::new(from_json::<Rep>("rep", body)?, open_leads(count)))
+    Ok(RepLoad::new(
+        from_json::<Rep>("rep", body)?,
+        open_leads(count),
+    ))
 }
 
 impl RepStore for SqliteStore {

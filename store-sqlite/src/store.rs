@@ -84,7 +84,10 @@ impl SqliteStore {
         Self::open_with(dir, StoreOptions::default())
     }
 
-    pub fn open_with(dir: impl AsRef<Path>, options: StoreOptions) -> Result<SqliteStore, OpenError> {
+    pub fn open_with(
+        dir: impl AsRef<Path>,
+        options: StoreOptions,
+    ) -> Result<SqliteStore, OpenError> {
         let dir = dir.as_ref().to_path_buf();
         std::fs::create_dir_all(&dir).map_err(|source| OpenError::CreateDir {
             dir: dir.clone(),

@@ -17,7 +17,10 @@ async fn sqlite_store_honours_the_store_contract() {
         async move { SqliteStore::open(dir).expect("a fresh store opens") }
     })
     .await;
-    assert!(n.load(Ordering::Relaxed) > 10, "every check ran on a fresh store");
+    assert!(
+        n.load(Ordering::Relaxed) > 10,
+        "every check ran on a fresh store"
+    );
 }
 
 /// Without a tokio runtime the store runs its work inline: the contract holds there too.

@@ -6,9 +6,11 @@ mod support;
 use std::sync::Arc;
 
 use leadflow::domain::{DomainEventKind, HistoryEntry, HistoryKind, Rep, Status};
-use leadflow::ports::{DueKind, DueTimes, LeadQuery, LeadStore, LeadWrite, Outbox, RepStore, StoreError};
+use leadflow::ports::{
+    DueKind, DueTimes, LeadQuery, LeadStore, LeadWrite, Outbox, RepStore, StoreError,
+};
 use leadflow::routing::{Change, PoolUpdate};
-use leadflow_store_sqlite::{SqliteError, SqliteStore, StoreOptions, Durability, DB_FILE};
+use leadflow_store_sqlite::{Durability, SqliteError, SqliteStore, StoreOptions, DB_FILE};
 use serde_json::json;
 use support::*;
 use tokio::sync::Barrier;
@@ -26,7 +28,11 @@ async fn of_two_writers_over_the_same_version_exactly_one_wins() {
             tokio::spawn(async move {
                 l.disqualify_reason = Some(who.into());
                 let mut w = LeadWrite::over(l, DueTimes::default());
-                w.history = vec![HistoryEntry::new(t0(), HistoryKind::Scored, json!({"by": who}))];
+                w.history = vec![HistoryEntry::new(
+                    t0(),
+                    HistoryKind::Scored,
+                    json!({"by": who}),
+                )];
                 w.events = vec![event(who, DomainEventKind::LeadScored, "ld_a")];
                 barrier.wait().await;
                 (who, store.write_lead(w).await)
@@ -41,14 +47,22 @@ async fn of_two_writers_over_the_same_version_exactly_one_wins() {
             (_, Err(e)) => panic!("unexpected {e:?}"),
         }
     }
-    assert_eq!(winners.len(), 1, "exactly one write over version 1 succeeds");
+    assert_eq!(
+        winners.len(),
+        1,
+        "exactly one write over version 1 succeeds"
+    );
     let stored = f.store.lead("ld_a").await.unwrap().unwrap();
     assert_eq!(stored.version, 2);
     assert_eq!(stored.disqualify_reason.as_deref(), Some(winners[0]));
     let history = f.store.history("ld_a").await.unwrap();
     assert_eq!(history.len(), 1, "only the winner's history is kept");
     assert_eq!(history[0].detail["by"], winners[0]);
-    assert_eq!(f.store.pending(10).await.unwrap().len(), 1, "only the winner's event");
+    assert_eq!(
+        f.store.pending(10).await.unwrap().len(),
+        1,
+        "only the winner's event"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -66,7 +80,10 @@ async fn read_modify_write_with_retries_loses_no_update() {
                     loop {
                         let mut l = store.lead("ld_a").await.unwrap().unwrap();
                         l.score.total += 1.0;
-                        match store.write_lead(LeadWrite::over(l, DueTimes::default())).await {
+                        match store
+                            .write_lead(LeadWrite::over(l, DueTimes::default()))
+                            .await
+                        {
                             Ok(()) => break,
                             Err(e) if e.is_conflict() => continue,
                             Err(e) => panic!("{e:?}"),
@@ -80,7 +97,11 @@ async fn read_modify_write_with_retries_loses_no_update() {
         t.await.unwrap();
     }
     let l = f.store.lead("ld_a").await.unwrap().unwrap();
-    assert_eq!(l.score.total, f64::from(writers * each), "no increment lost");
+    assert_eq!(
+        l.score.total,
+        f64::from(writers * each),
+        "no increment lost"
+    );
     assert_eq!(l.version, 1 + u64::from(writers * each));
 }
 
@@ -102,7 +123,10 @@ async fn a_refused_update_leaves_lead_history_outbox_loads_and_pool_as_they_were
     w.events = vec![event("one", DomainEventKind::LeadAssigned, "ld_a")];
     w.rep_load = vec![("ana".into(), 1)];
     w.pool = Some(update(0));
-    w.due = DueTimes { sla: Some(minutes(5)), ..Default::default() };
+    w.due = DueTimes {
+        sla: Some(minutes(5)),
+        ..Default::default()
+    };
     s.write_lead(w).await.unwrap();
     let before = (
         s.lead("ld_a").await.unwrap(),
@@ -121,7 +145,10 @@ async fn a_refused_update_leaves_lead_history_outbox_loads_and_pool_as_they_were
     stale.applied_event = Some("evt-2".into());
     stale.pool = Some(update(0)); // the pool is at pick 1 now
     let err = s.write_lead(stale.clone()).await.unwrap_err();
-    assert!(matches!(err, StoreError::PoolConflict { ref team } if team == "inbound"), "{err:?}");
+    assert!(
+        matches!(err, StoreError::PoolConflict { ref team } if team == "inbound"),
+        "{err:?}"
+    );
     let after = (
         s.lead("ld_a").await.unwrap(),
         s.history("ld_a").await.unwrap(),
@@ -130,10 +157,16 @@ async fn a_refused_update_leaves_lead_history_outbox_loads_and_pool_as_they_were
         s.pools().await.unwrap(),
     );
     assert_eq!(after, before, "nothing of the refused write is kept");
-    assert_eq!(s.due(DueKind::Sla, minutes(5), 10).await.unwrap(), ["ld_a"], "due kept");
+    assert_eq!(
+        s.due(DueKind::Sla, minutes(5), 10).await.unwrap(),
+        ["ld_a"],
+        "due kept"
+    );
     // The applied event was rolled back too: the write goes through with a fresh pool move.
     stale.pool = Some(update(1));
-    s.write_lead(stale).await.expect("evt-2 was not recorded as applied");
+    s.write_lead(stale)
+        .await
+        .expect("evt-2 was not recorded as applied");
     assert_eq!(s.reps().await.unwrap()[0].open_leads, 0);
 }
 
@@ -151,11 +184,19 @@ async fn the_due_index_holds_rows_only_for_times_that_are_set() {
     s.write_lead(new_write(lead("ld_c"))).await.unwrap();
     let rows = || -> i64 {
         let conn = rusqlite::Connection::open(f.dir.path().join(DB_FILE)).unwrap();
-        conn.query_row("SELECT count(*) FROM due", [], |r| r.get(0)).unwrap()
+        conn.query_row("SELECT count(*) FROM due", [], |r| r.get(0))
+            .unwrap()
     };
     assert_eq!(rows(), 4, "one row per time set; none for ld_c");
-    assert_eq!(s.due(DueKind::Sla, minutes(10), 10).await.unwrap(), ["ld_b", "ld_a"]);
-    assert_eq!(s.due(DueKind::Sla, minutes(2), 10).await.unwrap(), ["ld_b"], "not yet due");
+    assert_eq!(
+        s.due(DueKind::Sla, minutes(10), 10).await.unwrap(),
+        ["ld_b", "ld_a"]
+    );
+    assert_eq!(
+        s.due(DueKind::Sla, minutes(2), 10).await.unwrap(),
+        ["ld_b"],
+        "not yet due"
+    );
     assert_eq!(
         s.due(DueKind::Sla, minutes(1), 10).await.unwrap(),
         ["ld_b"],
@@ -163,43 +204,71 @@ async fn the_due_index_holds_rows_only_for_times_that_are_set() {
     );
     // Clearing a lead's times removes its rows.
     let b = s.lead("ld_b").await.unwrap().unwrap();
-    s.write_lead(LeadWrite::over(b, DueTimes::default())).await.unwrap();
+    s.write_lead(LeadWrite::over(b, DueTimes::default()))
+        .await
+        .unwrap();
     assert_eq!(rows(), 1);
 }
 
 #[tokio::test]
 async fn listing_is_newest_first_capped_at_500_and_refuses_a_forged_cursor() {
     let dir = tempfile::tempdir().unwrap();
-    let options = StoreOptions { durability: Durability::Normal, ..Default::default() };
+    let options = StoreOptions {
+        durability: Durability::Normal,
+        ..Default::default()
+    };
     let s = SqliteStore::open_with(dir.path(), options).unwrap();
     for i in 0..505 {
-        s.write_lead(new_write(lead_created(&format!("ld_{i:03}"), minutes(i % 7))))
-            .await
-            .unwrap();
+        s.write_lead(new_write(lead_created(
+            &format!("ld_{i:03}"),
+            minutes(i % 7),
+        )))
+        .await
+        .unwrap();
     }
     let page = s
-        .list_leads(&LeadQuery { limit: 10_000, ..Default::default() })
+        .list_leads(&LeadQuery {
+            limit: 10_000,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(page.leads.len(), 500, "the limit is capped at 500");
-    let keys: Vec<_> = page.leads.iter().map(|l| (l.created_at, l.id.clone())).collect();
+    let keys: Vec<_> = page
+        .leads
+        .iter()
+        .map(|l| (l.created_at, l.id.clone()))
+        .collect();
     let mut expected = keys.clone();
     expected.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     assert_eq!(keys, expected, "newest first, then by id");
     let rest = s
-        .list_leads(&LeadQuery { limit: 10_000, cursor: page.next_cursor, ..Default::default() })
+        .list_leads(&LeadQuery {
+            limit: 10_000,
+            cursor: page.next_cursor,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(rest.leads.len(), 5);
     assert_eq!(rest.next_cursor, None);
 
     let err = s
-        .list_leads(&LeadQuery { limit: 5, cursor: Some("not-a-cursor".into()), ..Default::default() })
+        .list_leads(&LeadQuery {
+            limit: 5,
+            cursor: Some("not-a-cursor".into()),
+            ..Default::default()
+        })
         .await
         .unwrap_err();
-    let StoreError::Backend(inner) = &err else { panic!("{err:?}") };
+    let StoreError::Backend(inner) = &err else {
+        panic!("{err:?}")
+    };
     assert!(
-        matches!(inner.downcast_ref::<SqliteError>(), Some(SqliteError::InvalidCursor(_))),
+        matches!(
+            inner.downcast_ref::<SqliteError>(),
+            Some(SqliteError::InvalidCursor(_))
+        ),
         "the API can tell a bad cursor apart: {err}"
     );
 }
@@ -208,16 +277,35 @@ async fn listing_is_newest_first_capped_at_500_and_refuses_a_forged_cursor() {
 async fn metrics_read_the_leads_created_in_a_half_open_range() {
     let f = fresh();
     for (id, m) in [("ld_a", 0), ("ld_b", 10), ("ld_c", 20), ("ld_d", 30)] {
-        f.store.write_lead(new_write(lead_created(id, minutes(m)))).await.unwrap();
+        f.store
+            .write_lead(new_write(lead_created(id, minutes(m))))
+            .await
+            .unwrap();
     }
-    let ids = |leads: Vec<leadflow::domain::Lead>| leads.into_iter().map(|l| l.id).collect::<Vec<_>>();
+    let ids =
+        |leads: Vec<leadflow::domain::Lead>| leads.into_iter().map(|l| l.id).collect::<Vec<_>>();
     let s = &f.store;
     assert_eq!(
-        ids(s.leads_created_between(Some(minutes(10)), Some(minutes(30))).await.unwrap()),
+        ids(s
+            .leads_created_between(Some(minutes(10)), Some(minutes(30)))
+            .await
+            .unwrap()),
         ["ld_b", "ld_c"]
     );
-    assert_eq!(ids(s.leads_created_between(None, Some(minutes(10))).await.unwrap()), ["ld_a"]);
-    assert_eq!(ids(s.leads_created_between(Some(minutes(25)), None).await.unwrap()), ["ld_d"]);
+    assert_eq!(
+        ids(s
+            .leads_created_between(None, Some(minutes(10)))
+            .await
+            .unwrap()),
+        ["ld_a"]
+    );
+    assert_eq!(
+        ids(s
+            .leads_created_between(Some(minutes(25)), None)
+            .await
+            .unwrap()),
+        ["ld_d"]
+    );
     assert_eq!(s.lead_count().await.unwrap(), 4);
 }
 
@@ -232,7 +320,11 @@ async fn a_rep_reads_with_its_load_and_an_unknown_one_is_none() {
     s.write_lead(w).await.unwrap();
     let ana = s.rep("ana").await.unwrap().unwrap();
     assert_eq!((ana.rep.id.as_str(), ana.open_leads), ("ana", 2));
-    assert_eq!(s.rep("ben").await.unwrap().unwrap().open_leads, 0, "never below zero");
+    assert_eq!(
+        s.rep("ben").await.unwrap().unwrap().open_leads,
+        0,
+        "never below zero"
+    );
     assert_eq!(s.rep("zoe").await.unwrap(), None);
     assert!(s.history("ld_unknown").await.unwrap().is_empty());
 }

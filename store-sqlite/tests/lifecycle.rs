@@ -37,7 +37,10 @@ fn clones_share_one_store_and_hold_the_lock_until_the_last_is_dropped() {
     let f = fresh();
     let clone = f.store.clone();
     drop(f.store);
-    assert!(SqliteStore::open(f.dir.path()).is_err(), "a clone still holds it");
+    assert!(
+        SqliteStore::open(f.dir.path()).is_err(),
+        "a clone still holds it"
+    );
     drop(clone);
     SqliteStore::open(f.dir.path()).unwrap();
 }
@@ -67,11 +70,20 @@ async fn everything_written_is_there_after_a_reopen() {
     assert_eq!(s.lead("ld_a").await.unwrap(), Some(stored));
     assert_eq!(s.history("ld_a").await.unwrap().len(), 1);
     assert_eq!(s.pending(10).await.unwrap().len(), 1);
-    assert_eq!(s.lead_by_email("ld_a@acme.io").await.unwrap().unwrap().id, "ld_a");
+    assert_eq!(
+        s.lead_by_email("ld_a@acme.io").await.unwrap().unwrap().id,
+        "ld_a"
+    );
     assert_eq!(s.reps().await.unwrap()[0].open_leads, 1);
-    assert_eq!(s.account_owner("acme.io").await.unwrap().as_deref(), Some("ana"));
+    assert_eq!(
+        s.account_owner("acme.io").await.unwrap().as_deref(),
+        Some("ana")
+    );
     assert_eq!(s.due(DueKind::Sla, minutes(5), 10).await.unwrap(), ["ld_a"]);
-    assert_eq!(s.accept(vec![job("e1")]).await.unwrap(), [Acceptance::Duplicate]);
+    assert_eq!(
+        s.accept(vec![job("e1")]).await.unwrap(),
+        [Acceptance::Duplicate]
+    );
     assert_eq!(s.queue_depth(SCORE_QUEUE).await.unwrap(), 1);
     assert!(s.is_delivered("alert:slack:x").await.unwrap());
 }
@@ -88,7 +100,10 @@ async fn an_accepted_event_survives_kill_9() {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut acknowledged = Vec::new();
     for _ in 0..20 {
-        let line = lines.next().expect("the probe reports each accept").unwrap();
+        let line = lines
+            .next()
+            .expect("the probe reports each accept")
+            .unwrap();
         acknowledged.push(line.strip_prefix("accepted ").unwrap().to_string());
     }
     // SIGKILL: no destructor, no checkpoint, no flush of anything the process held.
@@ -98,14 +113,22 @@ async fn an_accepted_event_survives_kill_9() {
     let store = SqliteStore::open(dir.path()).expect("the lock died with the process");
     assert_eq!(store.queue_depth(SCORE_QUEUE).await.unwrap(), 20);
     let jobs = store
-        .claim(SCORE_QUEUE, 50, std::time::Duration::from_secs(30), minutes(1))
+        .claim(
+            SCORE_QUEUE,
+            50,
+            std::time::Duration::from_secs(30),
+            minutes(1),
+        )
         .await
         .unwrap();
     let queued: Vec<String> = jobs
         .iter()
         .map(|m| m.decode::<leadflow::ports::ScoreJob>().unwrap().event_id)
         .collect();
-    assert_eq!(queued, acknowledged, "every acknowledged event is queued, in order");
+    assert_eq!(
+        queued, acknowledged,
+        "every acknowledged event is queued, in order"
+    );
     for id in &acknowledged {
         assert_eq!(
             store.accept(vec![job(id)]).await.unwrap(),

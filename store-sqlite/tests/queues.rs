@@ -13,7 +13,14 @@ use support::*;
 const VISIBILITY: Duration = Duration::from_secs(60);
 
 fn store_with_max_attempts(dir: &std::path::Path, max_attempts: u32) -> SqliteStore {
-    SqliteStore::open_with(dir, StoreOptions { max_attempts, ..Default::default() }).unwrap()
+    SqliteStore::open_with(
+        dir,
+        StoreOptions {
+            max_attempts,
+            ..Default::default()
+        },
+    )
+    .unwrap()
 }
 
 #[tokio::test]
@@ -27,7 +34,11 @@ async fn claim_hands_out_ready_messages_oldest_first_and_ack_removes_them() {
 
     let got = s.claim("route", 10, VISIBILITY, minutes(5)).await.unwrap();
     let ids: Vec<i64> = got.iter().map(|m| m.id).collect();
-    assert_eq!(ids, [first, second], "only ready messages of that queue, oldest first");
+    assert_eq!(
+        ids,
+        [first, second],
+        "only ready messages of that queue, oldest first"
+    );
     assert_eq!(got[0].decode::<String>().unwrap(), "first");
     assert_eq!((got[0].attempts, got[0].queue.as_str()), (1, "route"));
     assert_eq!(got[0].enqueued_at, minutes(0));
@@ -37,16 +48,23 @@ async fn claim_hands_out_ready_messages_oldest_first_and_ack_removes_them() {
     assert_eq!(s.queue_depth("route").await.unwrap(), 2);
     let half_a_minute_on = minutes(5) + chrono::TimeDelta::seconds(30);
     assert!(
-        s.claim("route", 10, VISIBILITY, half_a_minute_on).await.unwrap().is_empty(),
+        s.claim("route", 10, VISIBILITY, half_a_minute_on)
+            .await
+            .unwrap()
+            .is_empty(),
         "second is hidden, later not ready"
     );
-    let ids = |got: Vec<leadflow_store_sqlite::Message>| got.iter().map(|m| m.id).collect::<Vec<_>>();
+    let ids =
+        |got: Vec<leadflow_store_sqlite::Message>| got.iter().map(|m| m.id).collect::<Vec<_>>();
     assert_eq!(
         ids(s.claim("route", 1, VISIBILITY, minutes(10)).await.unwrap()),
         [second],
         "max is honoured; visible again since 5:01, second comes before later (10:00)"
     );
-    assert_eq!(ids(s.claim("route", 1, VISIBILITY, minutes(10)).await.unwrap()), [later]);
+    assert_eq!(
+        ids(s.claim("route", 1, VISIBILITY, minutes(10)).await.unwrap()),
+        [later]
+    );
 }
 
 #[tokio::test]
@@ -54,12 +72,32 @@ async fn an_unacknowledged_message_comes_back_after_its_visibility_timeout() {
     let f = fresh();
     let s = &f.store;
     let id = s.enqueue("score", &1, minutes(0)).await.unwrap();
-    assert_eq!(s.claim("score", 5, VISIBILITY, minutes(0)).await.unwrap().len(), 1);
-    assert!(s.claim("score", 5, VISIBILITY, minutes(0)).await.unwrap().is_empty(), "hidden");
+    assert_eq!(
+        s.claim("score", 5, VISIBILITY, minutes(0))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        s.claim("score", 5, VISIBILITY, minutes(0))
+            .await
+            .unwrap()
+            .is_empty(),
+        "hidden"
+    );
     let just_before = minutes(1) - chrono::TimeDelta::nanoseconds(1);
-    assert!(s.claim("score", 5, VISIBILITY, just_before).await.unwrap().is_empty());
+    assert!(s
+        .claim("score", 5, VISIBILITY, just_before)
+        .await
+        .unwrap()
+        .is_empty());
     let again = s.claim("score", 5, VISIBILITY, minutes(1)).await.unwrap();
-    assert_eq!((again[0].id, again[0].attempts), (id, 2), "redelivered, second attempt");
+    assert_eq!(
+        (again[0].id, again[0].attempts),
+        (id, 2),
+        "redelivered, second attempt"
+    );
 }
 
 #[tokio::test]
@@ -68,12 +106,25 @@ async fn a_released_message_is_retried_at_the_retry_time() {
     let s = &f.store;
     let id = s.enqueue("notify", &"alert", minutes(0)).await.unwrap();
     s.claim("notify", 1, VISIBILITY, minutes(0)).await.unwrap();
-    let r = s.release(id, minutes(3), "slack 503", minutes(0)).await.unwrap();
+    let r = s
+        .release(id, minutes(3), "slack 503", minutes(0))
+        .await
+        .unwrap();
     assert_eq!(r, Release::Retry);
-    assert!(s.claim("notify", 1, VISIBILITY, minutes(2)).await.unwrap().is_empty());
-    assert_eq!(s.claim("notify", 1, VISIBILITY, minutes(3)).await.unwrap()[0].id, id);
+    assert!(s
+        .claim("notify", 1, VISIBILITY, minutes(2))
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        s.claim("notify", 1, VISIBILITY, minutes(3)).await.unwrap()[0].id,
+        id
+    );
     assert!(s.ack(id).await.unwrap());
-    assert_eq!(s.release(id, minutes(9), "late", minutes(9)).await.unwrap(), Release::Gone);
+    assert_eq!(
+        s.release(id, minutes(9), "late", minutes(9)).await.unwrap(),
+        Release::Gone
+    );
 }
 
 #[tokio::test]
@@ -86,10 +137,21 @@ async fn a_message_failing_every_attempt_becomes_a_dead_letter_and_can_be_redriv
         let now = minutes(attempt);
         let got = s.claim("route", 1, VISIBILITY, now).await.unwrap();
         assert_eq!(got.len(), 1, "attempt {attempt} delivered");
-        results.push(s.release(id, now, &format!("boom {attempt}"), now).await.unwrap());
+        results.push(
+            s.release(id, now, &format!("boom {attempt}"), now)
+                .await
+                .unwrap(),
+        );
     }
-    assert_eq!(results, [Release::Retry, Release::Retry, Release::DeadLettered]);
-    assert!(s.claim("route", 1, VISIBILITY, minutes(10)).await.unwrap().is_empty());
+    assert_eq!(
+        results,
+        [Release::Retry, Release::Retry, Release::DeadLettered]
+    );
+    assert!(s
+        .claim("route", 1, VISIBILITY, minutes(10))
+        .await
+        .unwrap()
+        .is_empty());
     assert_eq!(s.queue_depth("route").await.unwrap(), 0);
     let dead = s.dead_letters("route", 10).await.unwrap();
     assert_eq!(dead.len(), 1);
@@ -103,15 +165,25 @@ async fn a_message_failing_every_attempt_becomes_a_dead_letter_and_can_be_redriv
     assert!(s.redrive(id, minutes(20)).await.unwrap());
     assert!(s.dead_letters("route", 10).await.unwrap().is_empty());
     let back = s.claim("route", 1, VISIBILITY, minutes(20)).await.unwrap();
-    assert_eq!((back[0].id, back[0].attempts), (id, 1), "fresh attempts after a redrive");
-    assert!(!s.redrive(id, minutes(20)).await.unwrap(), "nothing left to redrive");
+    assert_eq!(
+        (back[0].id, back[0].attempts),
+        (id, 1),
+        "fresh attempts after a redrive"
+    );
+    assert!(
+        !s.redrive(id, minutes(20)).await.unwrap(),
+        "nothing left to redrive"
+    );
 }
 
 #[tokio::test]
 async fn a_message_whose_consumer_keeps_dying_is_dead_lettered_without_blocking_others() {
     let dir = tempfile::tempdir().unwrap();
     let s = store_with_max_attempts(dir.path(), 2);
-    let poison = s.enqueue("score", &"crashes the worker", minutes(0)).await.unwrap();
+    let poison = s
+        .enqueue("score", &"crashes the worker", minutes(0))
+        .await
+        .unwrap();
     // Two claims that never ack nor release (the worker died each time).
     for m in [0, 2] {
         let got = s.claim("score", 1, VISIBILITY, minutes(m)).await.unwrap();
@@ -122,20 +194,41 @@ async fn a_message_whose_consumer_keeps_dying_is_dead_lettered_without_blocking_
     assert_eq!(got.iter().map(|m| m.id).collect::<Vec<_>>(), [healthy]);
     let dead = s.dead_letters("score", 10).await.unwrap();
     assert_eq!(dead.iter().map(|d| d.id).collect::<Vec<_>>(), [poison]);
-    assert!(dead[0].last_error.as_deref().unwrap().contains("claimed 2 times"));
+    assert!(dead[0]
+        .last_error
+        .as_deref()
+        .unwrap()
+        .contains("claimed 2 times"));
 }
 
 #[tokio::test]
 async fn accept_queues_each_new_event_once() {
     let f = fresh();
     let s = &f.store;
-    let got = s.accept(vec![job("e1"), job("e2"), job("e1")]).await.unwrap();
-    assert_eq!(got, [Acceptance::Accepted, Acceptance::Accepted, Acceptance::Duplicate]);
-    assert_eq!(s.accept(vec![job("e2")]).await.unwrap(), [Acceptance::Duplicate]);
+    let got = s
+        .accept(vec![job("e1"), job("e2"), job("e1")])
+        .await
+        .unwrap();
+    assert_eq!(
+        got,
+        [
+            Acceptance::Accepted,
+            Acceptance::Accepted,
+            Acceptance::Duplicate
+        ]
+    );
+    assert_eq!(
+        s.accept(vec![job("e2")]).await.unwrap(),
+        [Acceptance::Duplicate]
+    );
     assert_eq!(s.accept(Vec::new()).await.unwrap(), []);
     let queued = s.claim(SCORE_QUEUE, 10, VISIBILITY, t0()).await.unwrap();
     let jobs: Vec<ScoreJob> = queued.iter().map(|m| m.decode().unwrap()).collect();
-    assert_eq!(jobs, [job("e1"), job("e2")], "the jobs as accepted, nothing for duplicates");
+    assert_eq!(
+        jobs,
+        [job("e1"), job("e2")],
+        "the jobs as accepted, nothing for duplicates"
+    );
 }
 
 fn serve_routes(e: &DomainEvent) -> Vec<&'static str> {
@@ -151,7 +244,11 @@ fn serve_routes(e: &DomainEvent) -> Vec<&'static str> {
 
 async fn write_events(s: &SqliteStore, id: &str, kinds: &[DomainEventKind]) -> Vec<DomainEvent> {
     let mut w = new_write(lead(id));
-    w.events = kinds.iter().enumerate().map(|(i, k)| event(&format!("{id}-{i}"), *k, id)).collect();
+    w.events = kinds
+        .iter()
+        .enumerate()
+        .map(|(i, k)| event(&format!("{id}-{i}"), *k, id))
+        .collect();
     let events = w.events.clone();
     s.write_lead(w).await.unwrap();
     events
@@ -164,13 +261,28 @@ async fn the_relay_moves_each_event_to_its_queues_exactly_once() {
     let a = write_events(
         s,
         "ld_a",
-        &[DomainEventKind::LeadScored, DomainEventKind::LeadQualified, DomainEventKind::LeadAssigned],
+        &[
+            DomainEventKind::LeadScored,
+            DomainEventKind::LeadQualified,
+            DomainEventKind::LeadAssigned,
+        ],
     )
     .await;
-    assert_eq!(s.relay_to_queues(serve_routes, 2).await.unwrap(), 2, "limit honoured");
+    assert_eq!(
+        s.relay_to_queues(serve_routes, 2).await.unwrap(),
+        2,
+        "limit honoured"
+    );
     assert_eq!(s.relay_to_queues(serve_routes, 10).await.unwrap(), 1);
-    assert_eq!(s.relay_to_queues(serve_routes, 10).await.unwrap(), 0, "nothing twice");
-    assert!(s.pending(10).await.unwrap().is_empty(), "all marked published");
+    assert_eq!(
+        s.relay_to_queues(serve_routes, 10).await.unwrap(),
+        0,
+        "nothing twice"
+    );
+    assert!(
+        s.pending(10).await.unwrap().is_empty(),
+        "all marked published"
+    );
 
     let take = |q: &'static str| async move {
         s.claim(q, 10, VISIBILITY, t0())
@@ -195,11 +307,20 @@ fn exploding_routes(e: &DomainEvent) -> Vec<&'static str> {
 async fn a_relay_that_fails_half_way_leaves_every_event_pending_and_nothing_queued() {
     let f = fresh();
     let s = &f.store;
-    write_events(s, "ld_a", &[DomainEventKind::LeadAssigned, DomainEventKind::SlaBreached]).await;
+    write_events(
+        s,
+        "ld_a",
+        &[DomainEventKind::LeadAssigned, DomainEventKind::SlaBreached],
+    )
+    .await;
     let err = s.relay_to_queues(exploding_routes, 10).await.unwrap_err();
     assert!(err.to_string().contains("storage failed"), "{err}");
     assert_eq!(s.pending(10).await.unwrap().len(), 2, "still pending");
-    assert_eq!(s.queue_depth("notify").await.unwrap(), 0, "the first enqueue rolled back");
+    assert_eq!(
+        s.queue_depth("notify").await.unwrap(),
+        0,
+        "the first enqueue rolled back"
+    );
     // The store is still usable after the failed task, and the retry relays both.
     assert_eq!(s.relay_to_queues(serve_routes, 10).await.unwrap(), 2);
     assert_eq!(s.queue_depth("notify").await.unwrap(), 2);
