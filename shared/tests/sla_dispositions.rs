@@ -315,7 +315,7 @@ fn amounts_must_be_finite_and_not_negative() {
         )
         .unwrap();
         assert_eq!(done.amount, Some(12_000.0), "{outcome}");
-        assert_eq!(done.history[0].detail["amount"], 12_000.0);
+        assert_eq!(done.history[0].detail()["amount"], 12_000.0);
     }
     let zero = apply(
         &lead(Status::Contacted),
@@ -412,7 +412,7 @@ fn a_missing_occurred_at_means_now() {
 fn the_first_contact_stops_the_clock_and_later_ones_are_touches() {
     let first = apply(&lead(Status::Assigned), &valid(Outcome::Contacted)).unwrap();
     assert_eq!(first.response_time, Some(mins(3)));
-    assert_eq!(first.history[0].detail["response_seconds"], 180);
+    assert_eq!(first.history[0].detail()["response_seconds"], 180);
     let clock = first.lead.sla.as_ref().unwrap();
     assert_eq!(clock.responded_at, Some(t0() + mins(3)));
     assert_eq!(
@@ -425,7 +425,11 @@ fn the_first_contact_stops_the_clock_and_later_ones_are_touches() {
     later.occurred_at = Some(t0() + mins(9));
     let second = apply(&first.lead, &later).unwrap();
     assert_eq!(second.response_time, None);
-    assert!(second.history[0].detail.get("response_seconds").is_none());
+    assert!(second.history[0]
+        .detail()
+        .get("response_seconds")
+        .cloned()
+        .is_none());
     assert_eq!(second.lead.status, Status::Contacted);
     let clock = second.lead.sla.as_ref().unwrap();
     assert_eq!(
@@ -477,7 +481,7 @@ fn recycling_hands_the_lead_back_to_marketing() {
         kinds(&done),
         vec![HistoryKind::Disposition, HistoryKind::Recycled]
     );
-    assert_eq!(done.history[1].detail["reason"], "not_ready");
+    assert_eq!(done.history[1].detail()["reason"], "not_ready");
     let clock = done.lead.sla.as_ref().unwrap();
     assert_eq!(clock.closed_at, Some(t0() + mins(3)));
     assert_eq!(sla::next_due(clock), None);
@@ -499,7 +503,7 @@ fn disqualifying_records_the_reason_and_drops_to_tier_d() {
         ]
     );
     assert_eq!(
-        done.history[2].detail,
+        done.history[2].detail(),
         serde_json::json!({"from": "A", "to": "D"})
     );
     assert!(done.lead.sla.unwrap().closed_at.is_some());
@@ -542,7 +546,7 @@ fn the_history_entry_tells_the_whole_disposition() {
     let entry = &done.history[0];
     assert_eq!(entry.at, t0() + mins(3));
     assert_eq!(
-        entry.detail,
+        entry.detail(),
         serde_json::json!({"outcome": "lost", "rep_id": "ana", "from": "qualified", "to": "lost",
                            "reason": "price", "amount": 900.0, "note": "chose a cheaper tool",
                            "response_seconds": 180})

@@ -57,7 +57,7 @@ async fn of_two_writers_over_the_same_version_exactly_one_wins() {
     assert_eq!(stored.disqualify_reason.as_deref(), Some(winners[0]));
     let history = f.store.history("ld_a").await.unwrap();
     assert_eq!(history.len(), 1, "only the winner's history is kept");
-    assert_eq!(history[0].detail["by"], winners[0]);
+    assert_eq!(history[0].detail()["by"], winners[0]);
     assert_eq!(
         f.store.pending(10).await.unwrap().len(),
         1,

@@ -346,7 +346,10 @@ async fn history_is_appended_in_order<S: FullStore>(store: &S) {
     )];
     store.write_lead(w).await.unwrap();
     let h = store.history("ld_a").await.unwrap();
-    let order: Vec<i64> = h.iter().map(|e| e.detail["n"].as_i64().unwrap()).collect();
+    let order: Vec<i64> = h
+        .iter()
+        .map(|e| e.detail()["n"].as_i64().unwrap())
+        .collect();
     assert_eq!(
         order,
         [1, 2, 3],

@@ -5,6 +5,9 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use super::lead::Score;
 
 /// The kinds of history entry, named as the API contract names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -73,13 +76,75 @@ pub struct HistoryEntry {
     pub at: DateTime<Utc>,
     pub kind: HistoryKind,
     /// Kind-specific details (an object), shown as they are by the API.
-    #[serde(default)]
-    pub detail: serde_json::Value,
+    pub detail: Detail,
+}
+
+/// A history entry's detail. Entries are written far more often than read (every score
+/// records its explanation), so a score is kept as it is and turned into JSON only when the
+/// entry itself is serialised, by the store or the API; everything else is JSON text.
+#[derive(Debug, Clone)]
+pub enum Detail {
+    Json(Box<RawValue>),
+    Score(Box<Score>),
+}
+
+impl Detail {
+    /// The detail as a JSON value, for reading fields.
+    pub fn value(&self) -> serde_json::Value {
+        match self {
+            Detail::Json(raw) => serde_json::from_str(raw.get()).expect("history details are JSON"),
+            Detail::Score(score) => serde_json::to_value(score).expect("a score serialises"),
+        }
+    }
+}
+
+impl PartialEq for Detail {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Detail::Json(a), Detail::Json(b)) => a.get() == b.get(),
+            (Detail::Score(a), Detail::Score(b)) => a == b,
+            _ => self.value() == other.value(),
+        }
+    }
+}
+
+impl Serialize for Detail {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Detail::Json(raw) => raw.serialize(s),
+            Detail::Score(score) => score.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Detail {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Box::<RawValue>::deserialize(d).map(Detail::Json)
+    }
 }
 
 impl HistoryEntry {
     pub fn new(at: DateTime<Utc>, kind: HistoryKind, detail: serde_json::Value) -> Self {
-        HistoryEntry { at, kind, detail }
+        let raw = serde_json::value::to_raw_value(&detail).expect("a JSON value serialises");
+        HistoryEntry {
+            at,
+            kind,
+            detail: Detail::Json(raw),
+        }
+    }
+
+    /// A `scored` entry: the whole score, explanation included, as it was computed.
+    pub fn scored(at: DateTime<Utc>, score: Score) -> Self {
+        HistoryEntry {
+            at,
+            kind: HistoryKind::Scored,
+            detail: Detail::Score(Box::new(score)),
+        }
+    }
+
+    /// The detail as a JSON value, for reading fields.
+    pub fn detail(&self) -> serde_json::Value {
+        self.detail.value()
     }
 }
 

@@ -216,13 +216,9 @@ fn apply_evaluation(
     lead.tier = tier;
     lead.mql = mql;
     if rescored {
+        // The whole score, explanation included, as it was computed: never recomputed later.
+        history.push(HistoryEntry::scored(now, lead.score.clone()));
         let s = &lead.score;
-        history.push(HistoryEntry::new(
-            now,
-            H::Scored,
-            json!({"total": s.total, "fit": s.fit, "engagement": s.engagement, "negative": s.negative,
-                   "model_version": s.model_version, "explanation": s.explanation}),
-        ));
         events.push(DomainEvent::new(
             cause,
             Ev::LeadScored,

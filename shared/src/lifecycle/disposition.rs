@@ -364,7 +364,7 @@ pub fn apply_disposition(
         DomainEventKind::DispositionRecorded,
         &lead.id,
         at,
-        history[0].detail.clone(),
+        history[0].detail(),
     )];
     let follow_up = match outcome {
         Outcome::Recycled => Some(DomainEventKind::LeadRecycled),
@@ -372,13 +372,7 @@ pub fn apply_disposition(
         _ => None,
     };
     if let (Some(kind), Some(entry)) = (follow_up, history.get(1)) {
-        events.push(DomainEvent::new(
-            &cause,
-            kind,
-            &lead.id,
-            at,
-            entry.detail.clone(),
-        ));
+        events.push(DomainEvent::new(&cause, kind, &lead.id, at, entry.detail()));
     }
 
     Ok(DispositionOutcome {

@@ -187,9 +187,9 @@ async fn a_hot_lead_is_scored_routed_breached_once_and_reassigned() {
         .into_iter()
         .find(|h| h.kind == HistoryKind::Reassigned)
         .unwrap();
-    assert_eq!(reassigned.detail["from"], first.as_str());
+    assert_eq!(reassigned.detail()["from"], first.as_str());
     assert!(
-        reassigned.detail["candidates"]
+        reassigned.detail()["candidates"]
             .as_array()
             .is_some_and(|c| !c.is_empty()),
         "the decision is recorded"
@@ -382,7 +382,7 @@ async fn nobody_eligible_means_the_fallback_queue_and_a_retry() {
         .into_iter()
         .find(|h| h.kind == HistoryKind::RoutingFallback)
         .unwrap();
-    assert_eq!(fallback.detail["queue"], "unassigned");
+    assert_eq!(fallback.detail()["queue"], "unassigned");
 }
 
 #[derive(Default)]

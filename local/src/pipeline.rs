@@ -1,0 +1,231 @@
+//! The pipeline's stages as workers over the store's durable queues:
+//!
+//! ```text
+//! accept ─► [score] ─► score_event ─► outbox ─relay─► [route]  ─► route_lead ─► outbox ─relay─► [notify] ─► deliver
+//! timers ─► check_slas (+ routing retries), run_decay ─► outbox ─relay─► ...
+//! ```
+//! Each step claims messages, runs the use case and acknowledges; a failure releases the
+//! message for a later retry with backoff, and a message that keeps failing becomes a dead
+//! letter. The relay moves outbox events onto queues and marks them published in one
+//! transaction, so nothing between stages is lost or delivered twice by the relay.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use leadflow::config::Config;
+use leadflow::domain::{DomainEvent, DomainEventKind};
+use leadflow::ports::{DueKind, LeadStore, Notifier, ScoreJob, StoreError};
+use leadflow::usecases::decay::{run_decay, DecayReport};
+use leadflow::usecases::notify::deliver;
+use leadflow::usecases::route::route_lead;
+use leadflow::usecases::score::score_event;
+use leadflow::usecases::sla_check::{check_slas, SlaReport};
+use leadflow::usecases::UseCaseError;
+use leadflow_store_sqlite::queue::backoff;
+use leadflow_store_sqlite::{Message, Release, Routes, SqliteStore};
+
+/// Where intake puts accepted events.
+pub use leadflow_store_sqlite::SCORE_QUEUE;
+pub const ROUTE_QUEUE: &str = "route";
+pub const NOTIFY_QUEUE: &str = "notify";
+
+/// The in-process bus: which queues each domain event goes to.
+pub fn default_routes(event: &DomainEvent) -> Vec<&'static str> {
+    match event.kind {
+        DomainEventKind::LeadQualified => vec![ROUTE_QUEUE],
+        DomainEventKind::LeadAssigned
+        | DomainEventKind::LeadReassigned
+        | DomainEventKind::SlaBreached
+        | DomainEventKind::FollowUpMissed => vec![NOTIFY_QUEUE],
+        _ => Vec::new(),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    UseCase(#[from] UseCaseError),
+}
+
+/// What one pass of a worker did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WorkReport {
+    pub handled: usize,
+    pub retried: usize,
+    pub dead_lettered: usize,
+}
+
+impl WorkReport {
+    pub fn touched(&self) -> usize {
+        self.handled + self.retried + self.dead_lettered
+    }
+}
+
+/// An alert channel: a name (part of the once-per-event key) and its notifier.
+pub struct Channel<N> {
+    pub name: &'static str,
+    pub notifier: N,
+}
+
+pub struct Pipeline<N> {
+    pub store: SqliteStore,
+    pub config: Arc<Config>,
+    /// The rules version every score records.
+    pub version: String,
+    pub channels: Vec<Channel<N>>,
+    pub routes: Routes,
+    /// How long a claimed message stays hidden from other workers.
+    pub visibility: Duration,
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+    /// Messages claimed per pass.
+    pub batch: usize,
+}
+
+impl<N: Notifier> Pipeline<N> {
+    pub fn new(store: SqliteStore, config: Arc<Config>, channels: Vec<Channel<N>>) -> Self {
+        let version = leadflow::scoring::rules_version(&config.scoring);
+        Pipeline {
+            store,
+            config,
+            version,
+            channels,
+            routes: default_routes,
+            visibility: Duration::from_secs(30),
+            retry_base: Duration::from_millis(500),
+            retry_max: Duration::from_secs(300),
+            batch: 100,
+        }
+    }
+
+    /// Move pending outbox events onto their queues.
+    pub async fn relay(&self) -> Result<usize, PipelineError> {
+        let mut moved = 0;
+        loop {
+            let n = self.store.relay_to_queues(self.routes, 500).await?;
+            moved += n;
+            if n < 500 {
+                return Ok(moved);
+            }
+        }
+    }
+
+    /// Score the accepted events waiting on the score queue.
+    pub async fn work_score(&self, now: DateTime<Utc>) -> Result<WorkReport, PipelineError> {
+        self.work(SCORE_QUEUE, now, |message| async move {
+            let job: ScoreJob = message.decode().map_err(|e| e.to_string())?;
+            score_event(&self.store, &job, &self.config, &self.version, now)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
+        .await
+    }
+
+    /// Route the leads that qualified.
+    pub async fn work_route(&self, now: DateTime<Utc>) -> Result<WorkReport, PipelineError> {
+        self.work(ROUTE_QUEUE, now, |message| async move {
+            let event: DomainEvent = message.decode().map_err(|e| e.to_string())?;
+            route_lead(&self.store, &event.lead_id, &self.config, now)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
+        .await
+    }
+
+    /// Send the alerts, once per event and channel.
+    pub async fn work_notify(&self, now: DateTime<Utc>) -> Result<WorkReport, PipelineError> {
+        self.work(NOTIFY_QUEUE, now, |message| async move {
+            let event: DomainEvent = message.decode().map_err(|e| e.to_string())?;
+            for channel in &self.channels {
+                deliver(
+                    &self.store,
+                    &channel.notifier,
+                    &self.store,
+                    channel.name,
+                    &event,
+                    &self.config,
+                )
+                .await
+                .map_err(|e| format!("{}: {e}", channel.name))?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// The SLA schedule: breaches, reassignments and follow-ups due, then the leads waiting
+    /// in the fallback queue whose retry time came.
+    pub async fn tick_sla(&self, now: DateTime<Utc>) -> Result<SlaReport, PipelineError> {
+        let report = check_slas(&self.store, &self.config, now, 1_000).await?;
+        for id in self.store.due(DueKind::Route, now, 1_000).await? {
+            route_lead(&self.store, &id, &self.config, now).await?;
+        }
+        Ok(report)
+    }
+
+    /// The decay schedule: re-tier leads whose decaying score crossed a bound, recycle idle ones.
+    pub async fn tick_decay(&self, now: DateTime<Utc>) -> Result<DecayReport, PipelineError> {
+        Ok(run_decay(&self.store, &self.config, &self.version, now, 10_000).await?)
+    }
+
+    /// Relay and run every worker until nothing is left to do at `now`.
+    pub async fn drain(&self, now: DateTime<Utc>) -> Result<usize, PipelineError> {
+        let mut total = 0;
+        loop {
+            let mut round = self.relay().await?;
+            round += self.work_score(now).await?.touched();
+            round += self.relay().await?;
+            round += self.work_route(now).await?.touched();
+            round += self.relay().await?;
+            round += self.work_notify(now).await?.touched();
+            total += round;
+            if round == 0 {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Claim up to a batch of `queue` and run `handle` on each message: acknowledge on
+    /// success, release for a retry with backoff on failure (a dead letter once out of
+    /// attempts). A failure is never acknowledged.
+    async fn work<'a, F, Fut>(
+        &'a self,
+        queue: &str,
+        now: DateTime<Utc>,
+        handle: F,
+    ) -> Result<WorkReport, PipelineError>
+    where
+        F: Fn(Message) -> Fut,
+        Fut: std::future::Future<Output = Result<(), String>> + 'a,
+    {
+        let mut report = WorkReport::default();
+        for message in self
+            .store
+            .claim(queue, self.batch, self.visibility, now)
+            .await?
+        {
+            let (id, attempts) = (message.id, message.attempts);
+            match handle(message).await {
+                Ok(()) => {
+                    self.store.ack(id).await?;
+                    report.handled += 1;
+                }
+                Err(error) => {
+                    let wait = backoff(attempts, self.retry_base, self.retry_max);
+                    let retry_at = now + TimeDelta::from_std(wait).unwrap_or(TimeDelta::MAX);
+                    tracing::warn!(queue, id, attempts, %error, "message failed");
+                    match self.store.release(id, retry_at, &error, now).await? {
+                        Release::DeadLettered => report.dead_lettered += 1,
+                        Release::Retry | Release::Gone => report.retried += 1,
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+}

@@ -1,0 +1,130 @@
+//! The pipeline running on its own: one task works the queues (woken when intake accepts an
+//! event, and polling as a fallback), one task fires the SLA and decay schedules. Used by
+//! `leadflow serve` with the system clock.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use leadflow::ports::Notifier;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+
+use crate::clock::Clock;
+use crate::pipeline::Pipeline;
+
+/// How long the queue worker sleeps when idle and nobody wakes it.
+pub const IDLE_POLL: Duration = Duration::from_millis(50);
+
+pub struct Runtime {
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Runtime {
+    /// Start the workers. `wake` is notified by intake when it accepts events.
+    pub fn start<N: Notifier + 'static>(
+        pipeline: Arc<Pipeline<N>>,
+        clock: Arc<dyn Clock>,
+        wake: Arc<Notify>,
+    ) -> Runtime {
+        let (stop, stopped) = watch::channel(false);
+        let worker = tokio::spawn(work_queues(
+            pipeline.clone(),
+            clock.clone(),
+            wake,
+            stopped.clone(),
+        ));
+        let sla_every = pipeline.config.sla.check_interval.to_std();
+        let decay_every = pipeline.config.decay.check_interval.to_std();
+        let sla = {
+            let (p, c) = (pipeline.clone(), clock.clone());
+            tokio::spawn(every(sla_every, stopped.clone(), move || {
+                let (p, c) = (p.clone(), c.clone());
+                async move {
+                    match p.tick_sla(c.now()).await {
+                        Ok(r) if !r.failed.is_empty() => {
+                            tracing::error!(failed = ?r.failed, "SLA check left leads for the next run")
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            tracing::error!(error = %e, "SLA check failed; it runs again next interval")
+                        }
+                    }
+                }
+            }))
+        };
+        let decay = tokio::spawn(every(decay_every, stopped, move || {
+            let (p, c) = (pipeline.clone(), clock.clone());
+            async move {
+                match p.tick_decay(c.now()).await {
+                    Ok(r) if !r.failed.is_empty() => {
+                        tracing::error!(failed = ?r.failed, "decay left leads for the next run")
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::error!(error = %e, "decay failed; it runs again next interval")
+                    }
+                }
+            }
+        }));
+        Runtime {
+            stop,
+            tasks: vec![worker, sla, decay],
+        }
+    }
+
+    /// Stop the workers after the work in hand; returns when they have stopped.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            if let Err(e) = task.await {
+                tracing::error!(error = %e, "a worker task ended abnormally");
+            }
+        }
+    }
+}
+
+async fn work_queues<N: Notifier>(
+    pipeline: Arc<Pipeline<N>>,
+    clock: Arc<dyn Clock>,
+    wake: Arc<Notify>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    loop {
+        if *stopped.borrow() {
+            return;
+        }
+        let done = match pipeline.drain(clock.now()).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::error!(error = %e, "queue worker failed; retrying");
+                0
+            }
+        };
+        if done == 0 {
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(IDLE_POLL) => {}
+                _ = stopped.changed() => {}
+            }
+        }
+    }
+}
+
+async fn every<F, Fut>(period: Duration, mut stopped: watch::Receiver<bool>, tick: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut interval = tokio::time::interval(period.max(Duration::from_millis(10)));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = interval.tick() => tick().await,
+            _ = stopped.changed() => return,
+        }
+        if *stopped.borrow() {
+            return;
+        }
+    }
+}
