@@ -16,6 +16,7 @@ use crate::error::OpenError;
 const MIGRATIONS: &[&str] = &[
     // 1: the ports and the queues.
     "
+    -- A rowid table: lead bodies are large rows, which WITHOUT ROWID tables store poorly.
     CREATE TABLE leads (
         id          TEXT PRIMARY KEY,
         version     INTEGER NOT NULL,
@@ -25,7 +26,7 @@ const MIGRATIONS: &[&str] = &[
         email       TEXT,
         created_at  INTEGER NOT NULL,
         body        TEXT NOT NULL
-    ) WITHOUT ROWID;
+    );
     -- The listing order is (created_at DESC, id); each filter has an index in that order.
     CREATE INDEX leads_by_created ON leads (created_at DESC, id);
     CREATE INDEX leads_by_status ON leads (status, created_at DESC, id);
