@@ -43,6 +43,9 @@ const UNKNOWN: Persona = Persona {
 /// Share of converting deals that close won (the rest are lost late, to price or a rival).
 const WIN_RATE_OF_BUYERS: f64 = 0.85;
 
+/// A rep's out-of-office period: from, until (exclusive).
+type Absence = (DateTime<Utc>, DateTime<Utc>);
+
 /// How one rep works, fixed for the seed.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Habits {
@@ -57,7 +60,7 @@ pub struct SalesTeam {
     seed: u64,
     reasons: DispositionsConfig,
     /// Out-of-office periods by rep, from the scenario's roster changes.
-    absences: HashMap<RepId, Vec<(DateTime<Utc>, DateTime<Utc>)>>,
+    absences: HashMap<RepId, Vec<Absence>>,
 }
 
 impl SalesTeam {
