@@ -25,7 +25,7 @@ impl ScenarioParams {
     /// About 550 new leads a week: 2,200 leads and some 25,000 events over four weeks.
     pub const DEFAULT_LEADS_PER_WEEK: u32 = 550;
 
-    pub fn weeks(weeks: u32) -> Self {
+    pub fn for_weeks(weeks: u32) -> Self {
         ScenarioParams {
             weeks,
             leads_per_week: Self::DEFAULT_LEADS_PER_WEEK,
@@ -61,7 +61,7 @@ pub struct Scenario {
 impl Scenario {
     /// The scenario of `seed` over `weeks` from `start`, at the default volume.
     pub fn generate(seed: u64, weeks: u32, start: DateTime<Utc>, config: &Config) -> Scenario {
-        Self::generate_with(seed, ScenarioParams::weeks(weeks), start, config)
+        Self::generate_with(seed, ScenarioParams::for_weeks(weeks), start, config)
     }
 
     pub fn generate_with(
