@@ -94,7 +94,10 @@ impl AttemptFailure {
 }
 
 /// Run `attempt` until it succeeds, fails permanently, or the policy's attempts are spent.
-pub(crate) async fn with_retries<F, Fut>(policy: &RetryPolicy, mut attempt: F) -> Result<(), NotifyError>
+pub(crate) async fn with_retries<F, Fut>(
+    policy: &RetryPolicy,
+    mut attempt: F,
+) -> Result<(), NotifyError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<(), AttemptFailure>>,
@@ -150,15 +153,24 @@ mod tests {
         assert_eq!(p.backoff(2, 0.5), Duration::from_millis(300));
         for retry in 1..6 {
             let d = p.delay_before(retry);
-            assert!(d >= p.backoff(retry, 0.0) && d <= p.backoff(retry, 1.0), "{d:?}");
+            assert!(
+                d >= p.backoff(retry, 0.0) && d <= p.backoff(retry, 1.0),
+                "{d:?}"
+            );
         }
     }
 
     #[test]
     fn a_servers_wait_is_capped() {
         let p = policy();
-        assert_eq!(p.retry_after(Duration::from_secs(1)), Duration::from_secs(1));
-        assert_eq!(p.retry_after(Duration::from_secs(60)), Duration::from_secs(3));
+        assert_eq!(
+            p.retry_after(Duration::from_secs(1)),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            p.retry_after(Duration::from_secs(60)),
+            Duration::from_secs(3)
+        );
     }
 
     fn fast(attempts: u32) -> RetryPolicy {

@@ -125,12 +125,24 @@ mod tests {
     #[test]
     fn addresses_subject_and_body() {
         let raw = String::from_utf8(alert_email(&alert(), &from()).unwrap().formatted()).unwrap();
-        assert!(raw.contains("From: Leadflow <leadflow@acme.io>\r\n"), "{raw}");
-        assert!(raw.contains("To: \"Jane Roe\" <jane@example.com>\r\n"), "{raw}");
+        assert!(
+            raw.contains("From: Leadflow <leadflow@acme.io>\r\n"),
+            "{raw}"
+        );
+        assert!(
+            raw.contains("To: \"Jane Roe\" <jane@example.com>\r\n"),
+            "{raw}"
+        );
         assert!(raw.contains("Cc: boss@example.com\r\n"), "{raw}");
         assert!(raw.contains("Subject: SLA breached: Jane Roe has not contacted Ann (tier A)\r\n"));
-        assert!(raw.contains("Message-ID: <alert.ev_7@acme.io>\r\n"), "{raw}");
-        assert!(raw.ends_with("Score 91 (tier A), lead lead-42\r\n\r\nLead: lead-42\r\n"), "{raw}");
+        assert!(
+            raw.contains("Message-ID: <alert.ev_7@acme.io>\r\n"),
+            "{raw}"
+        );
+        assert!(
+            raw.ends_with("Score 91 (tier A), lead lead-42\r\n\r\nLead: lead-42\r\n"),
+            "{raw}"
+        );
     }
 
     #[test]

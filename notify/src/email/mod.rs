@@ -7,7 +7,7 @@ mod server;
 use std::time::Duration;
 
 use leadflow::config::AlertsConfig;
-use leadflow::ports::{Alert, NotifyError, Notifier};
+use leadflow::ports::{Alert, Notifier, NotifyError};
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
@@ -200,8 +200,8 @@ mod tests {
 
     #[test]
     fn a_bad_from_address_names_the_key() {
-        let err =
-            SmtpEmail::new("smtp://127.0.0.1:2525", "leadflow", RetryPolicy::default()).unwrap_err();
+        let err = SmtpEmail::new("smtp://127.0.0.1:2525", "leadflow", RetryPolicy::default())
+            .unwrap_err();
         assert_eq!(
             err.to_string(),
             "alerts.email_from \"leadflow\" is not an email address"
@@ -210,7 +210,10 @@ mod tests {
 
     #[test]
     fn tls_forms_build() {
-        for url in ["smtps://mail.example.com", "smtp://mail.example.com?tls=starttls"] {
+        for url in [
+            "smtps://mail.example.com",
+            "smtp://mail.example.com?tls=starttls",
+        ] {
             let email = SmtpEmail::new(url, "a@example.com", RetryPolicy::default()).unwrap();
             assert!(email.server().starts_with("mail.example.com:"));
         }

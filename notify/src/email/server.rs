@@ -125,7 +125,9 @@ mod tests {
         assert_eq!(s.credentials, None);
         assert_eq!(SmtpServer::parse("smtp://mail.local").unwrap().port, 25);
         assert_eq!(
-            SmtpServer::parse("smtp://mail.local?tls=none").unwrap().security,
+            SmtpServer::parse("smtp://mail.local?tls=none")
+                .unwrap()
+                .security,
             SmtpSecurity::Plain
         );
     }
@@ -154,11 +156,23 @@ mod tests {
     #[test]
     fn refusals_name_the_key_and_not_the_password() {
         let cases = [
-            ("http://mail.local", "must start with smtp:// or smtps://, not http://"),
-            ("smtp://mail.local?tls=maybe", "tls=\"maybe\" is not supported"),
-            ("smtps://mail.local?tls=starttls", "tls=\"starttls\" is not supported"),
+            (
+                "http://mail.local",
+                "must start with smtp:// or smtps://, not http://",
+            ),
+            (
+                "smtp://mail.local?tls=maybe",
+                "tls=\"maybe\" is not supported",
+            ),
+            (
+                "smtps://mail.local?tls=starttls",
+                "tls=\"starttls\" is not supported",
+            ),
             ("smtp://someone@mail.local", "a user needs a password"),
-            ("smtp://u:secret%FF@mail.local", "password is not valid UTF-8"),
+            (
+                "smtp://u:secret%FF@mail.local",
+                "password is not valid UTF-8",
+            ),
             ("smtp:///nohost", "has no host"),
             ("127.0.0.1:25", "is not a valid URL"),
         ];

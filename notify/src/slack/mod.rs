@@ -6,7 +6,7 @@ mod message;
 use std::time::Duration;
 
 use leadflow::config::AlertsConfig;
-use leadflow::ports::{Alert, NotifyError, Notifier};
+use leadflow::ports::{Alert, Notifier, NotifyError};
 use reqwest::header::RETRY_AFTER;
 use reqwest::{Client, StatusCode, Url};
 
@@ -167,7 +167,13 @@ impl Notifier for SlackWebhook {
 /// `Retry-After` in seconds (what Slack sends); an HTTP date or junk is ignored, and the
 /// ordinary backoff applies.
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let seconds: u64 = headers.get(RETRY_AFTER)?.to_str().ok()?.trim().parse().ok()?;
+    let seconds: u64 = headers
+        .get(RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
     Some(Duration::from_secs(seconds))
 }
 
@@ -229,7 +235,10 @@ mod tests {
         assert_eq!(retry_after(&headers), None);
         headers.insert(RETRY_AFTER, "7".parse().unwrap());
         assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
-        headers.insert(RETRY_AFTER, "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
+        headers.insert(
+            RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
         assert_eq!(retry_after(&headers), None);
     }
 }
