@@ -3,6 +3,7 @@
 
 mod config_cmd;
 mod config_source;
+mod demo_cmd;
 mod train_cmd;
 
 use std::process::ExitCode;
@@ -19,6 +20,8 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Work with the configuration file.
+    /// Run a seeded synthetic month through the real pipeline and print the report.
+    Demo(demo_cmd::DemoCmd),
     Config(config_cmd::ConfigArgs),
     /// Train and evaluate the predictive lead model on historical outcomes.
     Train(train_cmd::TrainCmd),
@@ -27,6 +30,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Demo(args) => demo_cmd::run(args),
         Command::Config(args) => config_cmd::run(args),
         Command::Train(args) => train_cmd::run(args),
     }

@@ -159,13 +159,14 @@ impl<N: Notifier> Pipeline<N> {
     }
 
     /// The SLA schedule: breaches, reassignments and follow-ups due, then the leads waiting
-    /// in the fallback queue whose retry time came.
-    pub async fn tick_sla(&self, now: DateTime<Utc>) -> Result<SlaReport, PipelineError> {
+    /// in the fallback queue whose retry time came (counted in the second figure).
+    pub async fn tick_sla(&self, now: DateTime<Utc>) -> Result<(SlaReport, usize), PipelineError> {
         let report = check_slas(&self.store, &self.config, now, 1_000).await?;
-        for id in self.store.due(DueKind::Route, now, 1_000).await? {
-            route_lead(&self.store, &id, &self.config, now).await?;
+        let waiting = self.store.due(DueKind::Route, now, 1_000).await?;
+        for id in &waiting {
+            route_lead(&self.store, id, &self.config, now).await?;
         }
-        Ok(report)
+        Ok((report, waiting.len()))
     }
 
     /// The decay schedule: re-tier leads whose decaying score crossed a bound, recycle idle ones.

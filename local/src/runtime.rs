@@ -42,7 +42,7 @@ impl Runtime {
                 let (p, c) = (p.clone(), c.clone());
                 async move {
                     match p.tick_sla(c.now()).await {
-                        Ok(r) if !r.failed.is_empty() => {
+                        Ok((r, _)) if !r.failed.is_empty() => {
                             tracing::error!(failed = ?r.failed, "SLA check left leads for the next run")
                         }
                         Ok(_) => {}

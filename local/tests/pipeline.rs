@@ -77,7 +77,7 @@ async fn an_event_is_scored_routed_and_alerted_once() {
     );
 
     // The SLA schedule: breached once at the deadline, reassigned after reassign_after.
-    let breach = p.tick_sla(t0() + TimeDelta::minutes(5)).await.unwrap();
+    let (breach, _) = p.tick_sla(t0() + TimeDelta::minutes(5)).await.unwrap();
     assert_eq!(breach.breached, 1);
     p.drain(t0() + TimeDelta::minutes(5)).await.unwrap();
     assert_eq!(
@@ -87,7 +87,7 @@ async fn an_event_is_scored_routed_and_alerted_once() {
             .breached,
         0
     );
-    let re = p.tick_sla(t0() + TimeDelta::minutes(21)).await.unwrap();
+    let (re, _) = p.tick_sla(t0() + TimeDelta::minutes(21)).await.unwrap();
     assert_eq!(re.reassigned, 1);
     p.drain(t0() + TimeDelta::minutes(21)).await.unwrap();
     let kinds: Vec<String> = recorder

@@ -1,0 +1,179 @@
+//! `leadflow demo`: a seeded synthetic month of leads, reps and sales behaviour, run through
+//! the real pipeline on a virtual clock, then the report a sales leader reads.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, TimeZone, Utc};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use leadflow::config::{AlertKind, Config};
+use leadflow::domain::{Lead, Rep};
+use leadflow::lifecycle::disposition::Disposition;
+use leadflow::ports::{Alert, LeadStore, Notifier, NotifyError, RepStore};
+use leadflow_demo::{render, ReportInput, SalesTeam, Scenario, ScenarioParams};
+use leadflow_local::pipeline::{Channel, Pipeline};
+use leadflow_local::simulate::{Input, Reactor, Simulation};
+use leadflow_store_sqlite::{Durability, SqliteStore, StoreOptions};
+
+use crate::config_source;
+
+#[derive(Debug, Args)]
+pub struct DemoCmd {
+    /// Seed of the synthetic scenario: the same seed gives the same month.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Simulated weeks.
+    #[arg(long, default_value_t = 4)]
+    pub weeks: u32,
+    /// New leads per simulated week.
+    #[arg(long, default_value_t = ScenarioParams::DEFAULT_LEADS_PER_WEEK)]
+    pub leads_per_week: u32,
+    /// Keep what the demo simulated in this data directory (`leadflow serve --data DIR`
+    /// opens it); by default a temporary directory, removed at the end.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Configuration (default: the built-in example).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// The simulated month starts on a Monday, so that weeks line up with working days.
+fn start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 10, 5, 0, 0, 0).unwrap()
+}
+
+pub fn run(args: DemoCmd) -> ExitCode {
+    let config = match config_source::load(args.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
+    match runtime.block_on(demo(args, config)) {
+        Ok(report) => {
+            print!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("leadflow demo: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Alerts have nowhere to go in the demo (no network): they are counted.
+#[derive(Clone, Default)]
+struct AlertCounter(Arc<Mutex<HashMap<AlertKind, usize>>>);
+
+impl Notifier for AlertCounter {
+    async fn send(&self, alert: &Alert) -> Result<(), NotifyError> {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()).entry(alert.kind).or_default() += 1;
+        Ok(())
+    }
+}
+
+struct Sales<'a> {
+    team: SalesTeam,
+    scenario: &'a Scenario,
+}
+
+impl Reactor for Sales<'_> {
+    fn on_assignment(&mut self, lead: &Lead, rep: &Rep, at: DateTime<Utc>) -> Vec<Disposition> {
+        let truth = lead.email.as_deref().and_then(|e| self.scenario.persona(e));
+        self.team.plan(lead, rep, at, truth)
+    }
+}
+
+async fn demo(args: DemoCmd, config: Config) -> Result<String, Box<dyn std::error::Error>> {
+    let temp;
+    let dir = match &args.data {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)?;
+            dir.clone()
+        }
+        None => {
+            temp = tempfile::tempdir()?;
+            temp.path().to_path_buf()
+        }
+    };
+    // A simulation can be rerun from scratch; it does not need each commit fsynced.
+    let options = StoreOptions { durability: Durability::Normal, ..StoreOptions::default() };
+    let store = SqliteStore::open_with(&dir, options)?;
+    if store.lead_count().await? > 0 {
+        return Err(format!("{} already holds leads; give the demo an empty data directory", dir.display()).into());
+    }
+    let params = ScenarioParams { weeks: args.weeks, leads_per_week: args.leads_per_week };
+    let scenario = Scenario::generate_with(args.seed, params, start(), &config);
+    for rep in &scenario.reps {
+        store.put_rep(rep.clone()).await?;
+    }
+    let alerts = AlertCounter::default();
+    let config = Arc::new(config);
+    let pipeline = Pipeline::new(store.clone(), config.clone(), vec![Channel { name: "demo", notifier: alerts.clone() }]);
+    let mut sim = Simulation::new(pipeline, scenario.start);
+    for event in &scenario.events {
+        sim.schedule(event.occurred_at, Input::Event(Box::new(event.clone())));
+    }
+    for (at, rep) in &scenario.roster_changes {
+        sim.schedule(*at, Input::Roster(Box::new(rep.clone())));
+    }
+    let bar = if args.quiet { ProgressBar::hidden() } else { ProgressBar::new(1000) };
+    bar.set_style(
+        ProgressStyle::with_template("simulating {msg} [{bar:40}] {percent:>3}% {elapsed}")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(format!("{} weeks, {} events", args.weeks, scenario.events.len()));
+    let mut sales = Sales { team: SalesTeam::new(&scenario, &config), scenario: &scenario };
+    let started = std::time::Instant::now();
+    sim.run(scenario.end, &mut sales, |f| bar.set_position((f * 1000.0) as u64)).await?;
+    bar.finish_and_clear();
+    let wall = started.elapsed();
+
+    let leads = store.leads_created_between(None, None).await?;
+    let mut history = HashMap::with_capacity(leads.len());
+    for lead in &leads {
+        history.insert(lead.id.clone(), store.history(&lead.id).await?);
+    }
+    let reps = store.reps().await?.into_iter().map(|r| (r.rep, r.open_leads)).collect();
+    let input = ReportInput {
+        leads,
+        history,
+        reps,
+        sla_targets: config.sla.tiers.clone(),
+        started: scenario.start,
+        ended: scenario.end,
+    };
+    let mut out = render(&input);
+    let counts = alerts.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let count = |k: AlertKind| counts.get(&k).copied().unwrap_or(0);
+    out.push_str(&format!(
+        "\nPipeline: {} events accepted, {} dispositions ({} no longer applicable), {} SLA checks, {} decay runs.\n\
+         Alerts: {} assigned, {} SLA breached, {} reassigned, {} follow-ups missed.\n\
+         Simulated {} weeks in {:.1} s (seed {}).\n",
+        sim.stats.events,
+        sim.stats.dispositions,
+        sim.stats.dispositions_refused,
+        sim.stats.sla_checks,
+        sim.stats.decay_runs,
+        count(AlertKind::Assigned),
+        count(AlertKind::SlaBreached),
+        count(AlertKind::Reassigned),
+        count(AlertKind::FollowUpMissed),
+        args.weeks,
+        wall.as_secs_f64(),
+        args.seed,
+    ));
+    if let Some(dir) = &args.data {
+        out.push_str(&format!("Kept in {}: `leadflow serve --data {}` opens it.\n", dir.display(), dir.display()));
+    }
+    Ok(out)
+}
