@@ -56,8 +56,9 @@ pub fn run(args: DemoCmd) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
-    match runtime.block_on(demo(args, config)) {
+    // No async runtime: the simulation is one sequential loop, and without tokio the store
+    // runs each SQLite call inline instead of hopping to a blocking thread.
+    match pollster::block_on(demo(args, config)) {
         Ok(report) => {
             print!("{report}");
             ExitCode::SUCCESS
@@ -75,7 +76,12 @@ struct AlertCounter(Arc<Mutex<HashMap<AlertKind, usize>>>);
 
 impl Notifier for AlertCounter {
     async fn send(&self, alert: &Alert) -> Result<(), NotifyError> {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner()).entry(alert.kind).or_default() += 1;
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(alert.kind)
+            .or_default() += 1;
         Ok(())
     }
 }
@@ -92,7 +98,12 @@ impl Reactor for Sales<'_> {
     }
 }
 
-async fn demo(args: DemoCmd, config: Config) -> Result<String, Box<dyn std::error::Error>> {
+async fn demo(args: DemoCmd, mut config: Config) -> Result<String, Box<dyn std::error::Error>> {
+    if args.config.is_none() {
+        // The simulated reps keep office hours in their own time zones; route accordingly, as
+        // a team that works in shifts would.
+        config.routing.respect_working_hours = true;
+    }
     let temp;
     let dir = match &args.data {
         Some(dir) => {
@@ -105,19 +116,36 @@ async fn demo(args: DemoCmd, config: Config) -> Result<String, Box<dyn std::erro
         }
     };
     // A simulation can be rerun from scratch; it does not need each commit fsynced.
-    let options = StoreOptions { durability: Durability::Normal, ..StoreOptions::default() };
+    let options = StoreOptions {
+        durability: Durability::Normal,
+        ..StoreOptions::default()
+    };
     let store = SqliteStore::open_with(&dir, options)?;
     if store.lead_count().await? > 0 {
-        return Err(format!("{} already holds leads; give the demo an empty data directory", dir.display()).into());
+        return Err(format!(
+            "{} already holds leads; give the demo an empty data directory",
+            dir.display()
+        )
+        .into());
     }
-    let params = ScenarioParams { weeks: args.weeks, leads_per_week: args.leads_per_week };
+    let params = ScenarioParams {
+        weeks: args.weeks,
+        leads_per_week: args.leads_per_week,
+    };
     let scenario = Scenario::generate_with(args.seed, params, start(), &config);
     for rep in &scenario.reps {
         store.put_rep(rep.clone()).await?;
     }
     let alerts = AlertCounter::default();
     let config = Arc::new(config);
-    let pipeline = Pipeline::new(store.clone(), config.clone(), vec![Channel { name: "demo", notifier: alerts.clone() }]);
+    let pipeline = Pipeline::new(
+        store.clone(),
+        config.clone(),
+        vec![Channel {
+            name: "demo",
+            notifier: alerts.clone(),
+        }],
+    );
     let mut sim = Simulation::new(pipeline, scenario.start);
     for event in &scenario.events {
         sim.schedule(event.occurred_at, Input::Event(Box::new(event.clone())));
@@ -125,16 +153,30 @@ async fn demo(args: DemoCmd, config: Config) -> Result<String, Box<dyn std::erro
     for (at, rep) in &scenario.roster_changes {
         sim.schedule(*at, Input::Roster(Box::new(rep.clone())));
     }
-    let bar = if args.quiet { ProgressBar::hidden() } else { ProgressBar::new(1000) };
+    let bar = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(1000)
+    };
     bar.set_style(
         ProgressStyle::with_template("simulating {msg} [{bar:40}] {percent:>3}% {elapsed}")
             .expect("a valid template")
             .progress_chars("=> "),
     );
-    bar.set_message(format!("{} weeks, {} events", args.weeks, scenario.events.len()));
-    let mut sales = Sales { team: SalesTeam::new(&scenario, &config), scenario: &scenario };
+    bar.set_message(format!(
+        "{} weeks, {} events",
+        args.weeks,
+        scenario.events.len()
+    ));
+    let mut sales = Sales {
+        team: SalesTeam::new(&scenario, &config),
+        scenario: &scenario,
+    };
     let started = std::time::Instant::now();
-    sim.run(scenario.end, &mut sales, |f| bar.set_position((f * 1000.0) as u64)).await?;
+    sim.run(scenario.end, &mut sales, |f| {
+        bar.set_position((f * 1000.0) as u64)
+    })
+    .await?;
     bar.finish_and_clear();
     let wall = started.elapsed();
 
@@ -143,7 +185,12 @@ async fn demo(args: DemoCmd, config: Config) -> Result<String, Box<dyn std::erro
     for lead in &leads {
         history.insert(lead.id.clone(), store.history(&lead.id).await?);
     }
-    let reps = store.reps().await?.into_iter().map(|r| (r.rep, r.open_leads)).collect();
+    let reps = store
+        .reps()
+        .await?
+        .into_iter()
+        .map(|r| (r.rep, r.open_leads))
+        .collect();
     let input = ReportInput {
         leads,
         history,
@@ -173,7 +220,11 @@ async fn demo(args: DemoCmd, config: Config) -> Result<String, Box<dyn std::erro
         args.seed,
     ));
     if let Some(dir) = &args.data {
-        out.push_str(&format!("Kept in {}: `leadflow serve --data {}` opens it.\n", dir.display(), dir.display()));
+        out.push_str(&format!(
+            "Kept in {}: `leadflow serve --data {}` opens it.\n",
+            dir.display(),
+            dir.display()
+        ));
     }
     Ok(out)
 }

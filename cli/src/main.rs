@@ -4,6 +4,7 @@
 mod config_cmd;
 mod config_source;
 mod demo_cmd;
+mod serve_cmd;
 mod train_cmd;
 
 use std::process::ExitCode;
@@ -22,6 +23,8 @@ enum Command {
     /// Work with the configuration file.
     /// Run a seeded synthetic month through the real pipeline and print the report.
     Demo(demo_cmd::DemoCmd),
+    /// Run the whole pipeline and the HTTP API on this machine.
+    Serve(serve_cmd::ServeCmd),
     Config(config_cmd::ConfigArgs),
     /// Train and evaluate the predictive lead model on historical outcomes.
     Train(train_cmd::TrainCmd),
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Demo(args) => demo_cmd::run(args),
+        Command::Serve(args) => serve_cmd::run(args),
         Command::Config(args) => config_cmd::run(args),
         Command::Train(args) => train_cmd::run(args),
     }

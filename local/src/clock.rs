@@ -4,19 +4,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-
-pub trait Clock: Send + Sync + 'static {
-    fn now(&self) -> DateTime<Utc>;
-}
-
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-}
+/// The API's clock, so that the router and the pipeline share one notion of "now".
+pub use leadflow_api::{Clock, SystemClock};
 
 /// A clock that moves only when told to; clones share the same time.
 #[derive(Debug, Clone)]

@@ -174,18 +174,24 @@ impl<N: Notifier> Pipeline<N> {
         Ok(run_decay(&self.store, &self.config, &self.version, now, 10_000).await?)
     }
 
-    /// Relay and run every worker until nothing is left to do at `now`.
+    /// Relay and run every worker until nothing is left to do at `now`. Work flows one way
+    /// (score, then route, then notify), so one pass clears everything that was waiting; a
+    /// stage that claimed a full batch may have left more, and then another pass runs.
     pub async fn drain(&self, now: DateTime<Utc>) -> Result<usize, PipelineError> {
         let mut total = 0;
         loop {
             let mut round = self.relay().await?;
-            round += self.work_score(now).await?.touched();
+            let score = self.work_score(now).await?;
             round += self.relay().await?;
-            round += self.work_route(now).await?.touched();
+            let route = self.work_route(now).await?;
             round += self.relay().await?;
-            round += self.work_notify(now).await?.touched();
+            let notify = self.work_notify(now).await?;
+            round += score.touched() + route.touched() + notify.touched();
             total += round;
-            if round == 0 {
+            if [score, route, notify]
+                .iter()
+                .all(|r| r.touched() < self.batch)
+            {
                 return Ok(total);
             }
         }

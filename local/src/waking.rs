@@ -67,6 +67,18 @@ impl LeadStore for WakingStore {
     }
 }
 
+impl leadflow_api::LeadScan for WakingStore {
+    async fn leads_created_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<Lead>, StoreError> {
+        self.inner
+            .leads_created_between(Some(since), Some(until))
+            .await
+    }
+}
+
 impl RepStore for WakingStore {
     async fn reps(&self) -> Result<Vec<RepLoad>, StoreError> {
         self.inner.reps().await

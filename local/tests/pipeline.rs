@@ -84,6 +84,7 @@ async fn an_event_is_scored_routed_and_alerted_once() {
         p.tick_sla(t0() + TimeDelta::minutes(6))
             .await
             .unwrap()
+            .0
             .breached,
         0
     );

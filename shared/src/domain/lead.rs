@@ -58,6 +58,9 @@ pub struct Lead {
     /// A qualified lead nobody could take waits in the fallback queue; routing tries again then.
     #[serde(default)]
     pub route_retry_at: Option<DateTime<Utc>>,
+    /// Since when it has been waiting for an owner (retries back off as the wait grows).
+    #[serde(default)]
+    pub waiting_since: Option<DateTime<Utc>>,
     /// Optimistic-locking version: each stored write increments it.
     #[serde(default)]
     pub version: u64,
@@ -91,6 +94,7 @@ impl Lead {
             recycled_at: None,
             next_crossing_at: None,
             route_retry_at: None,
+            waiting_since: None,
             version: 0,
         }
     }

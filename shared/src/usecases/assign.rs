@@ -2,7 +2,7 @@
 //! the whole decision, recorded when it is made) and the `LeadAssigned`/`LeadReassigned`
 //! event. Shared by routing a qualified lead and by the SLA checker's reassignment.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
 
 use crate::config::Config;
@@ -24,13 +24,25 @@ pub struct Assignment {
 #[derive(Debug, Clone, PartialEq)]
 pub enum AssignResult {
     Assigned(Box<Assignment>),
-    /// Nobody could take it: the lead waits in the fallback queue until `route_retry_at`.
+    /// Nobody could take it: the lead waits in the fallback queue until `route_retry_at`
+    /// (with a `routing_fallback` entry when it starts waiting).
     Fallback {
         lead: Box<Lead>,
-        history: HistoryEntry,
+        history: Option<HistoryEntry>,
     },
     /// A reassignment found nobody but the current owner: the lead stays where it is.
     Unchanged,
+}
+
+/// Longest wait between two routing attempts of a lead nobody can take.
+pub const MAX_ROUTE_RETRY: TimeDelta = TimeDelta::minutes(30);
+
+/// How long a waiting lead waits before the next routing attempt: the SLA check interval at
+/// first, then half the time it has waited so far, up to `MAX_ROUTE_RETRY` — a lead waiting
+/// for the morning shift is not re-routed every minute of the night.
+pub fn retry_delay(waited: TimeDelta, config: &Config) -> TimeDelta {
+    let first = config.sla.check_interval.delta();
+    (waited / 2).clamp(first, MAX_ROUTE_RETRY.max(first))
 }
 
 /// Apply `decision` to `lead` at `now`. `cause` names what triggered it, for event ids.
@@ -51,8 +63,13 @@ pub fn assign(
         Outcome::Assigned { rep_id, .. } => rep_id.clone(),
         Outcome::Fallback { .. } if current.is_some() => return AssignResult::Unchanged,
         Outcome::Fallback { .. } => {
-            lead.route_retry_at = Some(now + config.sla.check_interval.delta());
-            let history = HistoryEntry::new(now, HistoryKind::RoutingFallback, decision_json);
+            // Recorded when the lead starts waiting, not again at every retry.
+            let history = lead
+                .waiting_since
+                .is_none()
+                .then(|| HistoryEntry::new(now, HistoryKind::RoutingFallback, decision_json));
+            let since = *lead.waiting_since.get_or_insert(now);
+            lead.route_retry_at = Some(now + retry_delay(now - since, config));
             return AssignResult::Fallback {
                 lead: Box::new(lead),
                 history,
@@ -78,6 +95,7 @@ pub fn assign(
     lead.status = Status::Assigned;
     lead.sla = sla::start(lead.tier, &rep_id, now, &config.sla);
     lead.route_retry_at = None;
+    lead.waiting_since = None;
 
     let (history_kind, event_kind) = match &current {
         Some(_) => (HistoryKind::Reassigned, DomainEventKind::LeadReassigned),

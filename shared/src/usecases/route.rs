@@ -115,7 +115,7 @@ pub(crate) async fn decide<S: LeadStore + RepStore>(
         AssignResult::Fallback { lead, history } => {
             let mut w = LeadWrite::over(*lead, Default::default());
             w.due = due_times(&w.lead, config);
-            w.history = vec![history];
+            w.history = history.into_iter().collect();
             Some(w)
         }
         AssignResult::Assigned(a) => {

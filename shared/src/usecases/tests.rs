@@ -383,6 +383,28 @@ async fn nobody_eligible_means_the_fallback_queue_and_a_retry() {
         .find(|h| h.kind == HistoryKind::RoutingFallback)
         .unwrap();
     assert_eq!(fallback.detail()["queue"], "unassigned");
+    // A retry that finds nobody again records nothing new, and the retries back off.
+    route_lead(&store, &id, &config, t0() + mins(1))
+        .await
+        .unwrap();
+    let later = t0() + TimeDelta::hours(3);
+    let RouteOutcome::Waiting { lead } = route_lead(&store, &id, &config, later).await.unwrap()
+    else {
+        panic!("still nobody");
+    };
+    assert_eq!(
+        lead.route_retry_at,
+        Some(later + mins(30)),
+        "capped at MAX_ROUTE_RETRY"
+    );
+    let waits = store
+        .history(&id)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|h| h.kind == HistoryKind::RoutingFallback)
+        .count();
+    assert_eq!(waits, 1);
 }
 
 #[derive(Default)]

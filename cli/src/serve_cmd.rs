@@ -1,0 +1,174 @@
+//! `leadflow serve`: the whole pipeline in one process — the HTTP API, scoring, routing, the
+//! SLA and decay schedules and the alerts — with its state in SQLite under `--data`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Args;
+use leadflow::config::Config;
+use leadflow::ports::{Alert, Notifier, NotifyError, RepStore};
+use leadflow_api::{router, AppState, ConfigHandle, SystemClock};
+use leadflow_local::pipeline::{Channel, Pipeline};
+use leadflow_local::runtime::Runtime;
+use leadflow_local::waking::WakingStore;
+use leadflow_notify::{RetryPolicy, SlackWebhook, SmtpEmail};
+use leadflow_store_sqlite::SqliteStore;
+use tokio::sync::Notify;
+
+use crate::config_source;
+
+#[derive(Debug, Args)]
+pub struct ServeCmd {
+    /// Configuration file (default: the built-in example).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Where the embedded database lives; it survives restarts.
+    #[arg(long, default_value = "./leadflow-data")]
+    pub data: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+}
+
+/// The alert channels `[alerts]` configures.
+enum AlertChannel {
+    Slack(SlackWebhook),
+    Email(SmtpEmail),
+}
+
+impl Notifier for AlertChannel {
+    async fn send(&self, alert: &Alert) -> Result<(), NotifyError> {
+        match self {
+            AlertChannel::Slack(s) => s.send(alert).await,
+            AlertChannel::Email(e) => e.send(alert).await,
+        }
+    }
+}
+
+pub fn run(args: ServeCmd) -> ExitCode {
+    let config = match config_source::load(args.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    match runtime.block_on(serve(args, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("leadflow serve: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A random API key for a server started without one.
+fn generate_key() -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 24];
+    getrandom::fill(&mut bytes)?;
+    let mut key = String::from("lf_");
+    leadflow::domain::hex::push_hex(&mut key, &bytes);
+    Ok(key)
+}
+
+async fn serve(args: ServeCmd, mut config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(&args.data).map_err(|e| {
+        format!(
+            "cannot create the data directory {}: {e}",
+            args.data.display()
+        )
+    })?;
+    let store = SqliteStore::open(&args.data)?;
+    // The config's roster seeds the reps once; after that PUT /v1/reps/{id} manages them.
+    let known: Vec<String> = store.reps().await?.into_iter().map(|r| r.rep.id).collect();
+    for rep in &config.reps {
+        if !known.contains(&rep.id) {
+            store.put_rep(rep.clone()).await?;
+        }
+    }
+    let generated = if config.auth.api_keys.is_empty() {
+        let key = generate_key()?;
+        config.auth.api_keys.push(key.clone());
+        Some(key)
+    } else {
+        None
+    };
+
+    let mut channels = Vec::new();
+    if let Some(slack) = SlackWebhook::from_alerts(&config.alerts, RetryPolicy::default())? {
+        channels.push(Channel {
+            name: "slack",
+            notifier: AlertChannel::Slack(slack),
+        });
+    }
+    if let Some(email) = SmtpEmail::from_alerts(&config.alerts, RetryPolicy::default())? {
+        channels.push(Channel {
+            name: "email",
+            notifier: AlertChannel::Email(email),
+        });
+    }
+    let channel_names: Vec<&str> = channels.iter().map(|c| c.name).collect();
+
+    let wake = Arc::new(Notify::new());
+    let config_arc = Arc::new(config.clone());
+    let pipeline = Arc::new(Pipeline::new(store.clone(), config_arc, channels));
+    let clock = Arc::new(SystemClock);
+    let workers = Runtime::start(pipeline, clock.clone(), wake.clone());
+    let api_store = WakingStore { inner: store, wake };
+    let app = router(AppState::new(ConfigHandle::new(config), api_store, clock));
+
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let addr = listener.local_addr()?;
+    println!(
+        "leadflow listening on http://{addr} (data in {})",
+        args.data.display()
+    );
+    match generated {
+        Some(key) => println!(
+            "No [auth].api_keys configured: generated one for this run.\n  Authorization: Bearer {key}"
+        ),
+        None => println!("Authenticate with a key of [auth].api_keys:  Authorization: Bearer <key>"),
+    }
+    println!(
+        "Alerts: {}",
+        if channel_names.is_empty() {
+            "off (no slack_webhook_url or smtp_url)".to_string()
+        } else {
+            channel_names.join(", ")
+        }
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    workers.shutdown().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+}
