@@ -12,8 +12,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use leadflow::config::{AlertKind, Config};
 use leadflow::domain::{Lead, Rep};
 use leadflow::lifecycle::disposition::Disposition;
-use leadflow::ports::{Alert, LeadStore, Notifier, NotifyError, RepStore};
-use leadflow_demo::{render, ReportInput, SalesTeam, Scenario, ScenarioParams};
+use leadflow::ports::{Alert, Notifier, NotifyError, RepStore};
+use leadflow_demo::{render, SalesTeam, Scenario, ScenarioParams};
 use leadflow_local::pipeline::{Channel, Pipeline};
 use leadflow_local::simulate::{Input, Reactor, Simulation};
 use leadflow_store_sqlite::{Durability, SqliteStore, StoreOptions};
@@ -180,25 +180,7 @@ async fn demo(args: DemoCmd, mut config: Config) -> Result<String, Box<dyn std::
     bar.finish_and_clear();
     let wall = started.elapsed();
 
-    let leads = store.leads_created_between(None, None).await?;
-    let mut history = HashMap::with_capacity(leads.len());
-    for lead in &leads {
-        history.insert(lead.id.clone(), store.history(&lead.id).await?);
-    }
-    let reps = store
-        .reps()
-        .await?
-        .into_iter()
-        .map(|r| (r.rep, r.open_leads))
-        .collect();
-    let input = ReportInput {
-        leads,
-        history,
-        reps,
-        sla_targets: config.sla.tiers.clone(),
-        started: scenario.start,
-        ended: scenario.end,
-    };
+    let input = crate::report::gather(&store, &config, scenario.start, scenario.end).await?;
     let mut out = render(&input);
     let counts = alerts.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let count = |k: AlertKind| counts.get(&k).copied().unwrap_or(0);

@@ -4,6 +4,8 @@
 mod config_cmd;
 mod config_source;
 mod demo_cmd;
+mod replay_cmd;
+mod report;
 mod serve_cmd;
 mod train_cmd;
 
@@ -23,6 +25,8 @@ enum Command {
     /// Work with the configuration file.
     /// Run a seeded synthetic month through the real pipeline and print the report.
     Demo(demo_cmd::DemoCmd),
+    /// Feed events from a JSON-lines file through the pipeline on their own clock.
+    Replay(replay_cmd::ReplayCmd),
     /// Run the whole pipeline and the HTTP API on this machine.
     Serve(serve_cmd::ServeCmd),
     Config(config_cmd::ConfigArgs),
@@ -35,6 +39,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Demo(args) => demo_cmd::run(args),
         Command::Serve(args) => serve_cmd::run(args),
+        Command::Replay(args) => replay_cmd::run(args),
         Command::Config(args) => config_cmd::run(args),
         Command::Train(args) => train_cmd::run(args),
     }
