@@ -85,6 +85,9 @@ async fn serve(args: ServeCmd, mut config: Config) -> Result<(), Box<dyn std::er
         )
     })?;
     let store = SqliteStore::open(&args.data)?;
+    // Messages a killed process had claimed would stay hidden for their visibility timeout:
+    // this process is the only one on the directory, so they are claimable now.
+    store.make_all_visible(chrono::Utc::now()).await?;
     // The config's roster seeds the reps once; after that PUT /v1/reps/{id} manages them.
     let known: Vec<String> = store.reps().await?.into_iter().map(|r| r.rep.id).collect();
     for rep in &config.reps {

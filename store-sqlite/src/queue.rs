@@ -249,6 +249,23 @@ impl SqliteStore {
         .await
     }
 
+    /// For a process starting on the data directory: every message hidden by a claim of a
+    /// process that died (or waiting for a retry) becomes claimable at `now`, instead of
+    /// after its visibility timeout (30 s in `leadflow serve`); a message enqueued for later
+    /// and never claimed keeps its time. Only right when no other process works the queues,
+    /// which the directory lock guarantees. How many were hidden.
+    pub async fn make_all_visible(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let now = instant("now", now)?;
+        self.write(move |tx| {
+            Ok(tx
+                .prepare_cached(
+                    "UPDATE queue SET available_at = ?1 WHERE available_at > ?1 AND attempts > 0",
+                )?
+                .execute([now])? as u64)
+        })
+        .await
+    }
+
     /// Messages on `queue` not yet acknowledged (ready, hidden or waiting for a retry).
     pub async fn queue_depth(&self, queue: &str) -> Result<u64, StoreError> {
         let queue = queue.to_string();

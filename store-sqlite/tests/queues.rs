@@ -68,6 +68,36 @@ async fn claim_hands_out_ready_messages_oldest_first_and_ack_removes_them() {
 }
 
 #[tokio::test]
+async fn make_all_visible_frees_claimed_messages_but_not_ones_enqueued_for_later() {
+    let f = fresh();
+    let s = &f.store;
+    let claimed = s.enqueue("score", &1, minutes(0)).await.unwrap();
+    let _later = s.enqueue("score", &2, minutes(10)).await.unwrap();
+    assert_eq!(
+        s.claim("score", 5, VISIBILITY, minutes(0))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(s
+        .claim("score", 5, VISIBILITY, minutes(0))
+        .await
+        .unwrap()
+        .is_empty());
+
+    assert_eq!(s.make_all_visible(minutes(0)).await.unwrap(), 1);
+    let got = s.claim("score", 5, VISIBILITY, minutes(0)).await.unwrap();
+    let ids: Vec<i64> = got.iter().map(|m| m.id).collect();
+    assert_eq!(
+        ids,
+        [claimed],
+        "the claim was given up; the later message still waits"
+    );
+    assert_eq!(got[0].attempts, 2);
+}
+
+#[tokio::test]
 async fn an_unacknowledged_message_comes_back_after_its_visibility_timeout() {
     let f = fresh();
     let s = &f.store;
