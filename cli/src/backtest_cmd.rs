@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use leadflow::config::{Config, TierThresholds};
-use leadflow::scoring::rules_version;
+use leadflow::scoring::{rules_version, scoring_version, ModelBlend};
 use leadflow_predict::backtest::{
     backtest, ActivityColumn, BacktestReport, HistoricalLeads, Scoring,
 };
@@ -59,8 +59,41 @@ pub fn run(cli: BacktestCmd) -> ExitCode {
     }
 }
 
-fn load_config(path: &Path) -> Result<Config, String> {
-    config_source::load(Some(path)).map_err(|e| e.to_string())
+/// A rules configuration, with the model its `[model]` section blends in, and its version.
+struct Rules {
+    config: Config,
+    model: Option<ModelBlend>,
+    version: String,
+}
+
+impl Rules {
+    fn label(&self, prefix: &str) -> String {
+        let what = if self.model.is_some() {
+            "rules+model"
+        } else {
+            "rules"
+        };
+        format!("{prefix}{what}")
+    }
+
+    fn scoring<'a>(&'a self, activity: &'a [ActivityColumn]) -> Scoring<'a> {
+        Scoring::Rules {
+            scoring: &self.config.scoring,
+            version: &self.version,
+            model: self.model.as_ref(),
+            activity,
+        }
+    }
+}
+
+fn load_config(path: &Path) -> Result<Rules, String> {
+    let (config, model) = config_source::load_with_model(Some(path)).map_err(|e| e.to_string())?;
+    let version = scoring_version(&rules_version(&config.scoring), model.as_ref());
+    Ok(Rules {
+        config,
+        model,
+        version,
+    })
 }
 
 fn load_model(path: &Path) -> Result<Model, String> {
@@ -106,22 +139,15 @@ fn run_backtest(cli: &BacktestCmd) -> Result<BacktestReport, String> {
     let model_tiers = |m: &Model| -> TierThresholds {
         config
             .as_ref()
-            .map_or(m.metrics.tier_thresholds, |c| c.scoring.tiers)
+            .map_or(m.metrics.tier_thresholds, |r| r.config.scoring.tiers)
     };
-    let versions = (
-        config.as_ref().map(|c| rules_version(&c.scoring)),
-        baseline_config.as_ref().map(|c| rules_version(&c.scoring)),
+    let labels = (
+        config.as_ref().map(|r| r.label("")),
+        baseline_config.as_ref().map(|r| r.label("baseline ")),
     );
     let mut candidates: Vec<(&str, Scoring<'_>)> = Vec::new();
-    if let (Some(config), Some(version)) = (&config, &versions.0) {
-        candidates.push((
-            "rules",
-            Scoring::Rules {
-                scoring: &config.scoring,
-                version,
-                activity: &activity,
-            },
-        ));
+    if let (Some(rules), Some(label)) = (&config, &labels.0) {
+        candidates.push((label, rules.scoring(&activity)));
     }
     if let Some(model) = &model {
         candidates.push((
@@ -132,15 +158,8 @@ fn run_backtest(cli: &BacktestCmd) -> Result<BacktestReport, String> {
             },
         ));
     }
-    let baseline = match (&baseline_config, &versions.1, &baseline_model) {
-        (Some(config), Some(version), _) => Some((
-            "baseline rules",
-            Scoring::Rules {
-                scoring: &config.scoring,
-                version,
-                activity: &activity,
-            },
-        )),
+    let baseline = match (&baseline_config, &labels.1, &baseline_model) {
+        (Some(rules), Some(label), _) => Some((label.as_str(), rules.scoring(&activity))),
         (_, _, Some(model)) => Some((
             "baseline model",
             Scoring::Model {

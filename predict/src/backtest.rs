@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use leadflow::config::{ScoringConfig, TierThresholds};
 use leadflow::domain::lead::SignalState;
 use leadflow::domain::{AttrValue, Lead, Tier};
-use leadflow::scoring;
+use leadflow::scoring::{self, ModelBlend, Scorer};
 use serde::Serialize;
 
 use crate::error::PredictError;
@@ -97,10 +97,12 @@ impl HistoricalLeads {
 /// One way of scoring a lead: the rules of a configuration, or a model on its own.
 #[derive(Clone, Copy)]
 pub enum Scoring<'a> {
+    /// The rules, blended with a model when `model` is set (`[model]` of the config).
     Rules {
         scoring: &'a ScoringConfig,
-        /// The version scores record (see [`scoring::rules_version`]).
+        /// The version scores record (see [`scoring::scoring_version`]).
         version: &'a str,
+        model: Option<&'a ModelBlend>,
         activity: &'a [ActivityColumn],
     },
     Model {
@@ -159,14 +161,19 @@ impl Scoring<'_> {
             Scoring::Rules {
                 scoring,
                 version,
+                model,
                 activity,
             } => {
+                let scorer = Scorer {
+                    version,
+                    model: *model,
+                };
                 let evaluation = if activity.is_empty() {
-                    scoring::evaluate(lead, scoring, version, now)
+                    scoring::evaluate_with(lead, scoring, scorer, now)
                 } else {
                     let mut active = lead.clone();
                     add_activity(&mut active, scoring, activity, now);
-                    scoring::evaluate(&active, scoring, version, now)
+                    scoring::evaluate_with(&active, scoring, scorer, now)
                 };
                 Scored {
                     score: evaluation.score.total,

@@ -9,6 +9,7 @@ pub mod backtest;
 pub mod columns;
 pub mod encoding;
 pub mod error;
+pub mod hybrid;
 pub mod metrics;
 pub mod model;
 pub mod report;

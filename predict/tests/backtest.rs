@@ -70,6 +70,7 @@ fn a_rule_on_a_predictive_column_ranks_the_outcomes() {
     let rules = Scoring::Rules {
         scoring: &config.scoring,
         version: &version,
+        model: None,
         activity: &[],
     };
     let report = backtest(&data, &[("rules", rules)], None, common::trained_at()).unwrap();
@@ -98,6 +99,7 @@ fn tier_changes_count_every_lead_that_moves() {
             Scoring::Rules {
                 scoring: &new.scoring,
                 version: &v_new,
+                model: None,
                 activity: &[],
             },
         )],
@@ -106,6 +108,7 @@ fn tier_changes_count_every_lead_that_moves() {
             Scoring::Rules {
                 scoring: &old.scoring,
                 version: &v_old,
+                model: None,
                 activity: &[],
             },
         )),
@@ -157,6 +160,7 @@ fn activity_columns_count_as_signal_events() {
     let rules = Scoring::Rules {
         scoring: &config.scoring,
         version: &version,
+        model: None,
         activity: &activity,
     };
     let scores: Vec<f64> = data
@@ -171,6 +175,7 @@ fn activity_columns_count_as_signal_events() {
     let bad = Scoring::Rules {
         scoring: &config.scoring,
         version: &version,
+        model: None,
         activity: &unknown,
     };
     let err = backtest(&data, &[("rules", bad)], None, common::trained_at()).unwrap_err();
@@ -202,6 +207,7 @@ fn the_example_rules_rank_leads_csv_better_than_chance() {
     let rules = Scoring::Rules {
         scoring: &config.scoring,
         version: &version,
+        model: None,
         activity: &[],
     };
     let report = backtest(&data, &[("rules", rules)], None, common::trained_at()).unwrap();
