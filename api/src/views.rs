@@ -14,9 +14,14 @@ pub fn number(n: f64) -> Value {
 }
 
 fn score(s: &Score) -> Value {
-    json!({"total": number(s.total), "fit": number(s.fit), "engagement": number(s.engagement),
+    let mut v = json!({"total": number(s.total), "fit": number(s.fit), "engagement": number(s.engagement),
            "negative": number(s.negative), "model_version": s.model_version,
-           "computed_at": s.computed_at})
+           "computed_at": s.computed_at});
+    // Hybrid scoring only: the model's share of the total.
+    if s.model_version.contains('+') {
+        v["model"] = number(s.model);
+    }
+    v
 }
 
 fn owner(lead: &Lead) -> Value {
@@ -47,6 +52,9 @@ pub fn lead(lead: &Lead, history: &[HistoryEntry]) -> Value {
             let mut v = json!({"source": c.source, "rule": c.rule, "points": number(c.points)});
             if let Some(reason) = &c.disqualify {
                 v["disqualify"] = json!(reason);
+            }
+            if let Some(log_odds) = c.log_odds {
+                v["log_odds"] = json!(log_odds);
             }
             v
         })

@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use leadflow::config::{self, Config, ConfigErrors};
+use leadflow::config::{self, Config, ConfigError, ConfigErrors};
+use leadflow::scoring::ModelBlend;
+use leadflow_predict::hybrid::{load_blend, model_path};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadFailure {
@@ -20,18 +22,50 @@ fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
-/// Load `path`, or the built-in example when there is none.
+/// Load `path`, or the built-in example when there is none. A `[model]` file that does not
+/// load makes the configuration invalid.
 pub fn load(path: Option<&Path>) -> Result<Config, LoadFailure> {
-    match path {
-        None => Config::example(&process_env).map_err(LoadFailure::Invalid),
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|source| LoadFailure::Unreadable {
+    load_with_model(path).map(|(config, _)| config)
+}
+
+/// Load `path` (or the built-in example) and the model its `[model]` section names, relative
+/// to the configuration's directory. A model that does not load is reported at `model.path`.
+pub fn load_with_model(path: Option<&Path>) -> Result<(Config, Option<ModelBlend>), LoadFailure> {
+    let (text, source_name) = match path {
+        None => (
+            config::EXAMPLE_TOML.to_string(),
+            config::EXAMPLE_SOURCE.to_string(),
+        ),
+        Some(path) => (
+            std::fs::read_to_string(path).map_err(|source| LoadFailure::Unreadable {
                 path: path.to_path_buf(),
                 source,
-            })?;
-            config::load_str(&text, &path.display().to_string(), &process_env)
-                .map_err(LoadFailure::Invalid)
-        }
+            })?,
+            path.display().to_string(),
+        ),
+    };
+    let config =
+        config::load_str(&text, &source_name, &process_env).map_err(LoadFailure::Invalid)?;
+    let Some(section) = &config.model else {
+        return Ok((config, None));
+    };
+    let dir = path
+        .and_then(Path::parent)
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    match load_blend(section, dir) {
+        Ok(blend) => Ok((config, Some(blend))),
+        Err(e) => Err(LoadFailure::Invalid(ConfigErrors {
+            errors: vec![ConfigError {
+                source_name,
+                path: "model.path".to_string(),
+                line: config::line_of_key(&text, &["model", "path"]),
+                message: format!(
+                    "cannot load the model file {}: {e}",
+                    model_path(section, dir).display()
+                ),
+            }],
+        })),
     }
 }
 

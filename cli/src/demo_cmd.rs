@@ -13,6 +13,7 @@ use leadflow::config::{AlertKind, Config};
 use leadflow::domain::{Lead, Rep};
 use leadflow::lifecycle::disposition::Disposition;
 use leadflow::ports::{Alert, Notifier, NotifyError, RepStore};
+use leadflow::scoring::ModelBlend;
 use leadflow_demo::{render, SalesTeam, Scenario, ScenarioParams};
 use leadflow_local::pipeline::{Channel, Pipeline};
 use leadflow_local::simulate::{Input, Reactor, Simulation};
@@ -49,8 +50,8 @@ fn start() -> DateTime<Utc> {
 }
 
 pub fn run(args: DemoCmd) -> ExitCode {
-    let config = match config_source::load(args.config.as_deref()) {
-        Ok(c) => c,
+    let (config, model) = match config_source::load_with_model(args.config.as_deref()) {
+        Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::from(2);
@@ -58,7 +59,7 @@ pub fn run(args: DemoCmd) -> ExitCode {
     };
     // No async runtime: the simulation is one sequential loop, and without tokio the store
     // runs each SQLite call inline instead of hopping to a blocking thread.
-    match pollster::block_on(demo(args, config)) {
+    match pollster::block_on(demo(args, config, model)) {
         Ok(report) => {
             print!("{report}");
             ExitCode::SUCCESS
@@ -98,7 +99,11 @@ impl Reactor for Sales<'_> {
     }
 }
 
-async fn demo(args: DemoCmd, mut config: Config) -> Result<String, Box<dyn std::error::Error>> {
+async fn demo(
+    args: DemoCmd,
+    mut config: Config,
+    model: Option<ModelBlend>,
+) -> Result<String, Box<dyn std::error::Error>> {
     if args.config.is_none() {
         // The simulated reps keep office hours in their own time zones; route accordingly, as
         // a team that works in shifts would.
@@ -138,7 +143,7 @@ async fn demo(args: DemoCmd, mut config: Config) -> Result<String, Box<dyn std::
     }
     let alerts = AlertCounter::default();
     let config = Arc::new(config);
-    let pipeline = Pipeline::new(
+    let mut pipeline = Pipeline::new(
         store.clone(),
         config.clone(),
         vec![Channel {
@@ -146,6 +151,9 @@ async fn demo(args: DemoCmd, mut config: Config) -> Result<String, Box<dyn std::
             notifier: alerts.clone(),
         }],
     );
+    if let Some(model) = model {
+        pipeline = pipeline.with_model(model);
+    }
     let mut sim = Simulation::new(pipeline, scenario.start);
     for event in &scenario.events {
         sim.schedule(event.occurred_at, Input::Event(Box::new(event.clone())));

@@ -1,6 +1,7 @@
 //! The `leadflow` command. Each subcommand is a module with its own clap arguments and a
 //! `run` that returns the process exit code.
 
+mod backtest_cmd;
 mod config_cmd;
 mod config_source;
 mod demo_cmd;
@@ -30,6 +31,8 @@ enum Command {
     /// Run the whole pipeline and the HTTP API on this machine.
     Serve(serve_cmd::ServeCmd),
     Config(config_cmd::ConfigArgs),
+    /// Score historical leads with rules and/or a model and compare with a baseline.
+    Backtest(backtest_cmd::BacktestCmd),
     /// Train and evaluate the predictive lead model on historical outcomes.
     Train(train_cmd::TrainCmd),
 }
@@ -42,5 +45,6 @@ fn main() -> ExitCode {
         Command::Replay(args) => replay_cmd::run(args),
         Command::Config(args) => config_cmd::run(args),
         Command::Train(args) => train_cmd::run(args),
+        Command::Backtest(args) => backtest_cmd::run(args),
     }
 }

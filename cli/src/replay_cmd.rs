@@ -11,6 +11,7 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use clap::Args;
 use leadflow::config::Config;
 use leadflow::ports::{Alert, Notifier, NotifyError, RepStore};
+use leadflow::scoring::ModelBlend;
 use leadflow::usecases::ingest::InboundEvent;
 use leadflow_local::pipeline::{Channel, Pipeline};
 use leadflow_local::simulate::{Input, NoReactor, Simulation};
@@ -45,8 +46,8 @@ impl Notifier for Silent {
 }
 
 pub fn run(args: ReplayCmd) -> ExitCode {
-    let config = match config_source::load(args.config.as_deref()) {
-        Ok(c) => c,
+    let (config, model) = match config_source::load_with_model(args.config.as_deref()) {
+        Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::from(2);
@@ -61,7 +62,7 @@ pub fn run(args: ReplayCmd) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match pollster::block_on(replay(&args, config, events)) {
+    match pollster::block_on(replay(&args, config, model, events)) {
         Ok(report) => {
             print!("{report}");
             ExitCode::SUCCESS
@@ -122,6 +123,7 @@ fn read_events(path: &PathBuf, config: &Config) -> Result<Vec<InboundEvent>, Vec
 async fn replay(
     args: &ReplayCmd,
     config: Config,
+    model: Option<ModelBlend>,
     events: Vec<InboundEvent>,
 ) -> Result<String, Box<dyn std::error::Error>> {
     let tail: leadflow::config::ConfigDuration =
@@ -157,7 +159,10 @@ async fn replay(
         .expect("at least one event")
         + tail.delta().max(TimeDelta::zero());
     let config = Arc::new(config);
-    let pipeline = Pipeline::new(store.clone(), config.clone(), Vec::<Channel<Silent>>::new());
+    let mut pipeline = Pipeline::new(store.clone(), config.clone(), Vec::<Channel<Silent>>::new());
+    if let Some(model) = model {
+        pipeline = pipeline.with_model(model);
+    }
     let mut sim = Simulation::new(pipeline, start);
     for event in events {
         sim.schedule(event.occurred_at, Input::Event(Box::new(event)));

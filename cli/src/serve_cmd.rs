@@ -9,6 +9,7 @@ use std::sync::Arc;
 use clap::Args;
 use leadflow::config::Config;
 use leadflow::ports::{Alert, Notifier, NotifyError, RepStore};
+use leadflow::scoring::ModelBlend;
 use leadflow_api::{router, AppState, ConfigHandle, SystemClock};
 use leadflow_local::pipeline::{Channel, Pipeline};
 use leadflow_local::runtime::Runtime;
@@ -48,8 +49,8 @@ impl Notifier for AlertChannel {
 }
 
 pub fn run(args: ServeCmd) -> ExitCode {
-    let config = match config_source::load(args.config.as_deref()) {
-        Ok(c) => c,
+    let (config, model) = match config_source::load_with_model(args.config.as_deref()) {
+        Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::from(2);
@@ -59,7 +60,7 @@ pub fn run(args: ServeCmd) -> ExitCode {
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    match runtime.block_on(serve(args, config)) {
+    match runtime.block_on(serve(args, config, model)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("leadflow serve: {e}");
@@ -77,7 +78,11 @@ fn generate_key() -> Result<String, getrandom::Error> {
     Ok(key)
 }
 
-async fn serve(args: ServeCmd, mut config: Config) -> Result<(), Box<dyn std::error::Error>> {
+async fn serve(
+    args: ServeCmd,
+    mut config: Config,
+    model: Option<ModelBlend>,
+) -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&args.data).map_err(|e| {
         format!(
             "cannot create the data directory {}: {e}",
@@ -120,7 +125,12 @@ async fn serve(args: ServeCmd, mut config: Config) -> Result<(), Box<dyn std::er
 
     let wake = Arc::new(Notify::new());
     let config_arc = Arc::new(config.clone());
-    let pipeline = Arc::new(Pipeline::new(store.clone(), config_arc, channels));
+    let mut pipeline = Pipeline::new(store.clone(), config_arc, channels);
+    if let Some(model) = model {
+        pipeline = pipeline.with_model(model);
+    }
+    println!("Scoring with {}", pipeline.version);
+    let pipeline = Arc::new(pipeline);
     let clock = Arc::new(SystemClock);
     let workers = Runtime::start(pipeline, clock.clone(), wake.clone());
     let api_store = WakingStore { inner: store, wake };

@@ -16,6 +16,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use leadflow::config::Config;
 use leadflow::domain::{DomainEvent, DomainEventKind};
 use leadflow::ports::{DueKind, LeadStore, Notifier, ScoreJob, StoreError};
+use leadflow::scoring::{scoring_version, ModelBlend, Scorer};
 use leadflow::usecases::decay::{run_decay, DecayReport};
 use leadflow::usecases::notify::deliver;
 use leadflow::usecases::route::route_lead;
@@ -73,8 +74,10 @@ pub struct Channel<N> {
 pub struct Pipeline<N> {
     pub store: SqliteStore,
     pub config: Arc<Config>,
-    /// The rules version every score records.
+    /// The version every score records: the rules', with the model's when one is blended in.
     pub version: String,
+    /// The model blended with the rules (`[model]`), loaded by the caller.
+    pub model: Option<ModelBlend>,
     pub channels: Vec<Channel<N>>,
     pub routes: Routes,
     /// How long a claimed message stays hidden from other workers.
@@ -92,12 +95,29 @@ impl<N: Notifier> Pipeline<N> {
             store,
             config,
             version,
+            model: None,
             channels,
             routes: default_routes,
             visibility: Duration::from_secs(30),
             retry_base: Duration::from_millis(500),
             retry_max: Duration::from_secs(300),
             batch: 100,
+        }
+    }
+
+    /// Blend `model` into every score from now on; the version scores record names it.
+    pub fn with_model(mut self, model: ModelBlend) -> Self {
+        let rules = leadflow::scoring::rules_version(&self.config.scoring);
+        self.version = scoring_version(&rules, Some(&model));
+        self.model = Some(model);
+        self
+    }
+
+    /// What scores are computed with.
+    pub fn scorer(&self) -> Scorer<'_> {
+        Scorer {
+            version: &self.version,
+            model: self.model.as_ref(),
         }
     }
 
@@ -117,7 +137,7 @@ impl<N: Notifier> Pipeline<N> {
     pub async fn work_score(&self, now: DateTime<Utc>) -> Result<WorkReport, PipelineError> {
         self.work(SCORE_QUEUE, now, |message| async move {
             let job: ScoreJob = message.decode().map_err(|e| e.to_string())?;
-            score_event(&self.store, &job, &self.config, &self.version, now)
+            score_event(&self.store, &job, &self.config, self.scorer(), now)
                 .await
                 .map(|_| ())
                 .map_err(|e| e.to_string())
@@ -171,7 +191,7 @@ impl<N: Notifier> Pipeline<N> {
 
     /// The decay schedule: re-tier leads whose decaying score crossed a bound, recycle idle ones.
     pub async fn tick_decay(&self, now: DateTime<Utc>) -> Result<DecayReport, PipelineError> {
-        Ok(run_decay(&self.store, &self.config, &self.version, now, 10_000).await?)
+        Ok(run_decay(&self.store, &self.config, self.scorer(), now, 10_000).await?)
     }
 
     /// Relay and run every worker until nothing is left to do at `now`. Work flows one way

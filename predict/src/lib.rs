@@ -5,9 +5,11 @@
 //! `linfa-logistic` ([`train`]), evaluate on the held-out rows ([`metrics`]) and write a
 //! versioned model file that scores new leads ([`model`]).
 
+pub mod backtest;
 pub mod columns;
 pub mod encoding;
 pub mod error;
+pub mod hybrid;
 pub mod metrics;
 pub mod model;
 pub mod report;

@@ -105,6 +105,15 @@ impl Model {
         Ok(model)
     }
 
+    /// Reads and loads a model file.
+    pub fn read(path: &std::path::Path) -> Result<Model, PredictError> {
+        let json = std::fs::read_to_string(path).map_err(|source| PredictError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Model::load(&json)
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a model always serialises to JSON")
     }

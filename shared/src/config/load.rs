@@ -8,8 +8,8 @@ use super::env::{self, EnvLookup, EnvResolution};
 use super::error::{ConfigError, ConfigErrors};
 use super::locate::{line_at, Locator, Remap};
 use super::model::{
-    AlertsConfig, AuthConfig, Config, DecayConfig, DispositionsConfig, FitRule, NegativeRule,
-    RoutingConfig, RoutingRule, ScoringConfig, SegmentConfig, SlaConfig,
+    AlertsConfig, AuthConfig, Config, DecayConfig, DispositionsConfig, FitRule, ModelConfig,
+    NegativeRule, RoutingConfig, RoutingRule, ScoringConfig, SegmentConfig, SlaConfig,
 };
 use super::path::KeyPath;
 use super::validate::{self, Sections};
@@ -20,7 +20,7 @@ use crate::domain::rep::Rep;
 pub const EXAMPLE_SOURCE: &str = "leadflow.example.toml (built-in)";
 
 /// The top-level tables of the contract, in the order of the example.
-const SECTIONS: [&str; 9] = [
+const SECTIONS: [&str; 10] = [
     "auth",
     "scoring",
     "routing",
@@ -30,6 +30,7 @@ const SECTIONS: [&str; 9] = [
     "dispositions",
     "alerts",
     "segment",
+    "model",
 ];
 
 /// Load and validate a configuration document. `source_name` is how errors name the
@@ -64,6 +65,20 @@ pub fn load_str(text: &str, source_name: &str, env: EnvLookup<'_>) -> Result<Con
         }
     }
     Err(loader.into_errors(source_name))
+}
+
+/// The 1-based line of a key (`&["model", "path"]`) in a document, for problems found
+/// outside this crate, such as a model file that does not load. `None` when the document
+/// does not parse or the key is not there.
+pub fn line_of_key(text: &str, keys: &[&str]) -> Option<usize> {
+    let document = toml_edit::Document::parse(text).ok()?;
+    let locator = Locator::new(text, document);
+    let path = KeyPath::of(keys);
+    if locator.exists(&path) {
+        locator.line_of(&path)
+    } else {
+        None
+    }
 }
 
 /// Check a configuration built in code (no document, so no lines): the semantic rules only.
@@ -348,6 +363,8 @@ struct Draft {
     dispositions: Option<DispositionsConfig>,
     alerts: Option<AlertsConfig>,
     segment: Option<SegmentConfig>,
+    /// `None` when `[model]` failed to load; `Some(None)` when there is none.
+    model: Option<Option<ModelConfig>>,
 }
 
 impl Draft {
@@ -374,6 +391,12 @@ impl Draft {
             dispositions: loader.section(root, "dispositions", true),
             alerts: loader.section(root, "alerts", false),
             segment: loader.section(root, "segment", false),
+            model: match root.remove("model") {
+                None => Some(None),
+                Some(value) => loader
+                    .deserialize(value, &KeyPath::of(&["model"]))
+                    .map(Some),
+            },
         };
         let unknown: Vec<String> = root.keys().cloned().collect();
         for key in unknown {
@@ -399,6 +422,7 @@ impl Draft {
             dispositions: self.dispositions.as_ref(),
             alerts: self.alerts.as_ref(),
             segment: self.segment.as_ref(),
+            model: self.model.as_ref().and_then(Option::as_ref),
             declared_teams: self.declared_teams.as_deref(),
             reps_complete: self.reps_complete,
             negative_signals: self.negative_signals.as_deref(),
@@ -422,6 +446,7 @@ impl Draft {
             dispositions: self.dispositions?,
             alerts: self.alerts?,
             segment: self.segment?,
+            model: self.model?,
         })
     }
 }

@@ -16,7 +16,7 @@ mod validate;
 pub use duration::ConfigDuration;
 pub use env::{no_env, EnvLookup};
 pub use error::{ConfigError, ConfigErrors};
-pub use load::{load_str, validate, validate_rep, EXAMPLE_SOURCE};
+pub use load::{line_of_key, load_str, validate, validate_rep, EXAMPLE_SOURCE};
 pub use model::*;
 pub use summary::{mask_secret, mask_url, summary};
 

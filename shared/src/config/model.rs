@@ -26,6 +26,30 @@ pub struct Config {
     pub alerts: AlertsConfig,
     #[serde(default)]
     pub segment: SegmentConfig,
+    /// Hybrid scoring: a predictive model blended with the rules. Absent: rules only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelConfig>,
+}
+
+/// `[model]`: which model file scores leads beside the rules, and how much it counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    /// The model file `leadflow train --out` wrote; relative paths are relative to the
+    /// configuration file.
+    pub path: String,
+    /// In [0, 1]: total = (1 - weight) * rules total + weight * probability * 100.
+    pub weight: f64,
+    /// How many of the model's largest contributions a score's explanation lists.
+    #[serde(default = "default_top_contributions")]
+    pub top_contributions: usize,
+}
+
+/// The explanation lists this many model features unless `top_contributions` says otherwise.
+pub const DEFAULT_TOP_CONTRIBUTIONS: usize = 3;
+
+fn default_top_contributions() -> usize {
+    DEFAULT_TOP_CONTRIBUTIONS
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -200,6 +200,9 @@ pub struct Contribution {
     /// Set on a disqualifying rule: the reason code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disqualify: Option<String>,
+    /// Set on a model feature's line (0 points): its share of the model's log-odds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_odds: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -212,6 +215,10 @@ pub struct Score {
     pub engagement: f64,
     /// Penalties (zero or less).
     pub negative: f64,
+    /// The model's share, `weight * probability * 100` (0 without a model). Fit, engagement
+    /// and negative are then the rules' points already scaled by `1 - weight`.
+    #[serde(default)]
+    pub model: f64,
     pub model_version: String,
     pub computed_at: DateTime<Utc>,
     /// Every contribution; the points add up to the total before clamping.
@@ -225,6 +232,7 @@ impl Score {
             fit: 0.0,
             engagement: 0.0,
             negative: 0.0,
+            model: 0.0,
             model_version: String::new(),
             computed_at: now,
             explanation: Vec::new(),

@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::domain::{
     Attributes, DomainEvent, DomainEventKind as Ev, HistoryEntry, HistoryKind as H, Lead, Status,
 };
-use crate::scoring::{self, engagement, Evaluation};
+use crate::scoring::{self, engagement, Evaluation, Scorer};
 
 /// Reason recorded when the decay job recycles a lead nobody worked.
 pub const INACTIVITY_REASON: &str = "inactivity";
@@ -43,19 +43,23 @@ enum Trigger {
     Decay,
 }
 
-/// Apply an inbound event to a lead and rescore it as of `now`.
-pub fn apply_event(
+/// Apply an inbound event to a lead and rescore it as of `now`, with the rules and the
+/// model of `scorer` (a plain version string: the rules alone).
+pub fn apply_event<'s>(
     mut lead: Lead,
     input: &EventInput<'_>,
     config: &Config,
-    version: &str,
+    scorer: impl Into<Scorer<'s>>,
     now: DateTime<Utc>,
 ) -> Transition {
+    let scorer = scorer.into();
     let scoring = &config.scoring;
     // Reactivation needs an upward crossing of the MQL threshold, so a recycled lead's total
     // just before the event matters.
     let total_before = if lead.status == Status::Recycled {
-        scoring::evaluate(&lead, scoring, version, now).score.total
+        scoring::evaluate_with(&lead, scoring, scorer, now)
+            .score
+            .total
     } else {
         lead.score.total
     };
@@ -88,7 +92,7 @@ pub fn apply_event(
         H::Event,
         json!({"event_id": input.event_id, "type": type_name}),
     )];
-    let evaluation = scoring::evaluate(&lead, scoring, version, now);
+    let evaluation = scoring::evaluate_with(&lead, scoring, scorer, now);
     let trigger = Trigger::Event {
         occurred_at: input.occurred_at,
         total_before,
@@ -101,12 +105,13 @@ pub fn apply_event(
 
 /// The decay job's look at a lead that is due: recycle it if nobody worked it for
 /// `decay.recycle_after`, and re-tier it on its decayed score.
-pub fn reevaluate(
+pub fn reevaluate<'s>(
     mut lead: Lead,
     config: &Config,
-    version: &str,
+    scorer: impl Into<Scorer<'s>>,
     now: DateTime<Utc>,
 ) -> Transition {
+    let scorer = scorer.into();
     if lead.status.is_terminal() {
         lead.next_crossing_at = None;
         return Transition::unchanged(lead);
@@ -138,7 +143,7 @@ pub fn reevaluate(
             json!({"reason": INACTIVITY_REASON, "rep_id": from}),
         ));
     }
-    let evaluation = scoring::evaluate(&lead, &config.scoring, version, now);
+    let evaluation = scoring::evaluate_with(&lead, &config.scoring, scorer, now);
     let mut t = apply_evaluation(lead, evaluation, Trigger::Decay, &cause, config, now);
     history.append(&mut t.history);
     events.append(&mut t.events);

@@ -5,6 +5,7 @@
 
 pub mod crossing;
 pub mod engagement;
+pub mod hybrid;
 pub mod rounding;
 pub mod tiering;
 
@@ -15,6 +16,7 @@ use crate::config::{NegativeEffect, NegativeTrigger, ScoringConfig};
 use crate::domain::lead::{Contribution, Lead, Score, Source};
 use crate::domain::Tier;
 use crossing::{DecayingTerm, ScoreShape};
+pub use hybrid::{scoring_version, LeadModel, ModelBlend, ModelScore, Scorer};
 
 /// Rule names of the lines that apply `fit.max` and `engagement.max`.
 pub const FIT_CAP_RULE: &str = "fit.max";
@@ -53,6 +55,20 @@ pub fn evaluate(
     version: &str,
     now: DateTime<Utc>,
 ) -> Evaluation {
+    evaluate_with(lead, config, Scorer::rules(version), now)
+}
+
+/// [`evaluate`], blending in a model when `scorer` has one: every rule line is scaled by
+/// `1 - weight`, a [`Source::Model`] line adds `weight * probability * 100`, and the model's
+/// largest contributions follow as 0-point lines carrying their log-odds, so the points
+/// still add up to the unclamped total.
+pub fn evaluate_with(
+    lead: &Lead,
+    config: &ScoringConfig,
+    scorer: Scorer<'_>,
+    now: DateTime<Utc>,
+) -> Evaluation {
+    let version = scorer.version;
     let mut lines: Vec<Contribution> = Vec::with_capacity(16);
     let mut line = |source, rule: &str, points: f64, disqualify: Option<String>| {
         lines.push(Contribution {
@@ -60,6 +76,7 @@ pub fn evaluate(
             rule: rule.to_string(),
             points,
             disqualify,
+            log_odds: None,
         })
     };
 
@@ -138,26 +155,29 @@ pub fn evaluate(
         }
     }
 
+    let model_points = scorer
+        .model
+        .map(|blend| blend_model(&mut lines, blend, lead));
+
     // Shown to two decimals, the lines adding up to the unclamped total.
     let exact: Vec<f64> = lines.iter().map(|l| l.points).collect();
     for (l, shown) in lines.iter_mut().zip(rounding::round_together(&exact)) {
         l.points = shown;
     }
-    let part = |source: Source| -> f64 {
-        rounding::round2(
-            lines
-                .iter()
-                .filter(|l| l.source == source)
-                .map(|l| l.points)
-                .sum(),
-        )
-    };
-    let (fit_shown, engagement_shown, negative_shown) = (
-        part(Source::Fit),
-        part(Source::Engagement),
-        part(Source::Negative),
-    );
-    let total = rounding::round2(fit_shown + engagement_shown + negative_shown).clamp(0.0, 100.0);
+    // One pass over the lines: the sum of each source's shown points.
+    let mut sums = [0.0; 4];
+    for l in &lines {
+        let slot = match l.source {
+            Source::Fit => 0,
+            Source::Engagement => 1,
+            Source::Negative => 2,
+            Source::Model => 3,
+        };
+        sums[slot] += l.points;
+    }
+    let [fit_shown, engagement_shown, negative_shown, model_shown] = sums.map(rounding::round2);
+    let total = rounding::round2(fit_shown + engagement_shown + negative_shown + model_shown)
+        .clamp(0.0, 100.0);
 
     let (tier, mql) = if disqualification.is_some() {
         (Tier::D, false)
@@ -178,9 +198,23 @@ pub fn evaluate(
             at: now,
             half_life,
         };
-        tiering::demotion_bounds(tier, mql, config)
-            .first()
-            .and_then(|bound| shape.time_below(*bound))
+        let bound = tiering::demotion_bounds(tier, mql, config).first().copied();
+        match (bound, scorer.model, model_points) {
+            (None, _, _) => None,
+            (Some(bound), None, _) | (Some(bound), _, None) => shape.time_below(bound),
+            // Only the rules part decays. The blended total, shown to two decimals, is below
+            // `bound` when (1 - w) * rules + model < bound - 0.005; `time_below(b)` finds
+            // rules < b - 0.005, so b is that rules bound plus the half hundredth.
+            (Some(bound), Some(blend), Some(model_points)) => {
+                let rules_share = 1.0 - blend.weight;
+                (rules_share > 0.0)
+                    .then(|| {
+                        let rules_bound = (bound - 0.005 - model_points) / rules_share;
+                        shape.time_below(rules_bound + 0.005)
+                    })
+                    .flatten()
+            }
+        }
     };
 
     Evaluation {
@@ -189,6 +223,7 @@ pub fn evaluate(
             fit: fit_shown,
             engagement: engagement_shown,
             negative: negative_shown,
+            model: model_shown,
             model_version: version.to_string(),
             computed_at: now,
             explanation: lines,
@@ -198,6 +233,38 @@ pub fn evaluate(
         disqualification,
         next_crossing_at,
     }
+}
+
+/// Scales the rule lines by `1 - weight` and appends the model's lines; returns the model's
+/// points, `weight * probability * 100`.
+fn blend_model(lines: &mut Vec<Contribution>, blend: &ModelBlend, lead: &Lead) -> f64 {
+    let weight = blend.weight;
+    for l in lines.iter_mut() {
+        l.points *= 1.0 - weight;
+    }
+    let predicted = blend.model.score(lead);
+    let points = weight * predicted.probability * 100.0;
+    lines.push(Contribution {
+        source: Source::Model,
+        rule: blend.model.version().to_string(),
+        points,
+        disqualify: None,
+        log_odds: None,
+    });
+    for (feature, log_odds) in predicted
+        .contributions
+        .into_iter()
+        .take(blend.top_contributions)
+    {
+        lines.push(Contribution {
+            source: Source::Model,
+            rule: feature,
+            points: 0.0,
+            disqualify: None,
+            log_odds: Some(log_odds),
+        });
+    }
+    points
 }
 
 #[cfg(test)]

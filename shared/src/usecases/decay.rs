@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::domain::{DomainEventKind, HistoryKind, LeadId};
 use crate::lifecycle::activity::reevaluate;
 use crate::ports::{DueKind, LeadStore, LeadWrite};
+use crate::scoring::Scorer;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecayReport {
@@ -17,17 +18,18 @@ pub struct DecayReport {
     pub failed: Vec<(LeadId, String)>,
 }
 
-pub async fn run_decay<S: LeadStore>(
+pub async fn run_decay<'s, S: LeadStore>(
     store: &S,
     config: &Config,
-    version: &str,
+    scorer: impl Into<Scorer<'s>>,
     now: DateTime<Utc>,
     limit: usize,
 ) -> Result<DecayReport, UseCaseError> {
+    let scorer = scorer.into();
     let mut report = DecayReport::default();
     for id in store.due(DueKind::Decay, now, limit).await? {
         report.checked += 1;
-        match with_retries(&id, || decay_one(store, &id, config, version, now)).await {
+        match with_retries(&id, || decay_one(store, &id, config, scorer, now)).await {
             Ok((tier_changed, recycled)) => {
                 report.tier_changes += usize::from(tier_changed);
                 report.recycled += usize::from(recycled);
@@ -38,18 +40,18 @@ pub async fn run_decay<S: LeadStore>(
     Ok(report)
 }
 
-async fn decay_one<S: LeadStore>(
+async fn decay_one<'s, S: LeadStore>(
     store: &S,
     id: &str,
     config: &Config,
-    version: &str,
+    scorer: Scorer<'s>,
     now: DateTime<Utc>,
 ) -> Result<(bool, bool), UseCaseError> {
     let Some(lead) = store.lead(id).await? else {
         return Ok((false, false));
     };
     let before = lead.clone();
-    let t = reevaluate(lead, config, version, now);
+    let t = reevaluate(lead, config, scorer, now);
     let tier_changed = t.history.iter().any(|h| h.kind == HistoryKind::TierChanged);
     let recycled = t
         .events

@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::domain::{DomainEvent, Lead};
 use crate::lifecycle::activity::{apply_event, EventInput, EventKind};
 use crate::ports::{LeadStore, LeadWrite, ScoreJob, StoreError};
+use crate::scoring::Scorer;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ScoreOutcome {
@@ -19,21 +20,22 @@ pub enum ScoreOutcome {
     Duplicate,
 }
 
-pub async fn score_event<S: LeadStore>(
+pub async fn score_event<'s, S: LeadStore>(
     store: &S,
     job: &ScoreJob,
     config: &Config,
-    version: &str,
+    scorer: impl Into<Scorer<'s>>,
     now: DateTime<Utc>,
 ) -> Result<ScoreOutcome, UseCaseError> {
-    with_retries(&job.lead_id, || attempt(store, job, config, version, now)).await
+    let scorer = scorer.into();
+    with_retries(&job.lead_id, || attempt(store, job, config, scorer, now)).await
 }
 
-async fn attempt<S: LeadStore>(
+async fn attempt<'s, S: LeadStore>(
     store: &S,
     job: &ScoreJob,
     config: &Config,
-    version: &str,
+    scorer: Scorer<'s>,
     now: DateTime<Utc>,
 ) -> Result<ScoreOutcome, UseCaseError> {
     let stored = store.lead(&job.lead_id).await?;
@@ -70,7 +72,7 @@ async fn attempt<S: LeadStore>(
         occurred_at: job.occurred_at,
         attributes: &job.attributes,
     };
-    let t = apply_event(lead, &input, config, version, now);
+    let t = apply_event(lead, &input, config, scorer, now);
     let mut write = LeadWrite::over(t.lead, Default::default());
     write.due = due_times(&write.lead, config);
     write.rep_load = load_changes(&before, &write.lead);

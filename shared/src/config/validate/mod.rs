@@ -8,8 +8,9 @@ mod routing;
 mod scoring;
 
 use super::model::{
-    AlertsConfig, AuthConfig, Config, DecayConfig, DispositionsConfig, FitRule, NegativeRule,
-    NegativeTrigger, RoutingConfig, RoutingRule, ScoringConfig, SegmentConfig, SlaConfig,
+    AlertsConfig, AuthConfig, Config, DecayConfig, DispositionsConfig, FitRule, ModelConfig,
+    NegativeRule, NegativeTrigger, RoutingConfig, RoutingRule, ScoringConfig, SegmentConfig,
+    SlaConfig,
 };
 use super::path::KeyPath;
 use super::ConfigDuration;
@@ -53,6 +54,7 @@ pub(crate) struct Sections<'a> {
     pub(crate) dispositions: Option<&'a DispositionsConfig>,
     pub(crate) alerts: Option<&'a AlertsConfig>,
     pub(crate) segment: Option<&'a SegmentConfig>,
+    pub(crate) model: Option<&'a ModelConfig>,
     /// The team of every rep as written, read before the reps are deserialized, so that a rep
     /// that failed to load does not make its team look empty. `None` when some rep's team
     /// cannot be read: routing teams are then checked against the loaded reps only if they
@@ -80,6 +82,7 @@ impl<'a> Sections<'a> {
             dispositions: Some(&config.dispositions),
             alerts: Some(&config.alerts),
             segment: Some(&config.segment),
+            model: config.model.as_ref(),
             declared_teams: None,
             reps_complete: true,
             negative_signals: None,
@@ -95,6 +98,9 @@ pub(crate) fn check(s: &Sections<'_>) -> Vec<Issue> {
     }
     if let Some(scoring) = s.scoring {
         scoring::check_scoring(scoring, &mut out);
+    }
+    if let Some(model) = s.model {
+        scoring::check_model(model, &mut out);
     }
     if let Some(rules) = s.fit_rules {
         scoring::check_fit_rules(rules, &mut out);

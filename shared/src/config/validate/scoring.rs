@@ -4,7 +4,8 @@ use super::{
     check_condition, check_positive_duration, check_rule_names, check_signal_name, is_blank, Issues,
 };
 use crate::config::model::{
-    DispositionsConfig, FitRule, NegativeEffect, NegativeRule, NegativeTrigger, ScoringConfig,
+    DispositionsConfig, FitRule, ModelConfig, NegativeEffect, NegativeRule, NegativeTrigger,
+    ScoringConfig,
 };
 use crate::config::path::KeyPath;
 
@@ -177,5 +178,35 @@ pub(super) fn check_negative_rules(
                 }
             }
         }
+    }
+}
+
+/// Most model features an explanation may list: a score is stored with its explanation.
+pub(crate) const MAX_TOP_CONTRIBUTIONS: usize = 20;
+
+/// `[model]`: a file named, a weight in [0, 1]. Whether the file loads is checked where files
+/// are read (the CLI), not in this pure crate.
+pub(super) fn check_model(m: &ModelConfig, out: &mut Issues) {
+    let base = KeyPath::of(&["model"]);
+    if is_blank(&m.path) {
+        out.at(
+            base.key("path"),
+            "must name a model file (`leadflow train --out`)",
+        );
+    }
+    if !(m.weight.is_finite() && (0.0..=1.0).contains(&m.weight)) {
+        out.at(
+            base.key("weight"),
+            format!("must be between 0 and 1, found {}", m.weight),
+        );
+    }
+    if m.top_contributions > MAX_TOP_CONTRIBUTIONS {
+        out.at(
+            base.key("top_contributions"),
+            format!(
+                "must be at most {MAX_TOP_CONTRIBUTIONS}, found {}",
+                m.top_contributions
+            ),
+        );
     }
 }
