@@ -15,7 +15,7 @@ use leadflow_local::pipeline::{Channel, Pipeline};
 use leadflow_local::runtime::Runtime;
 use leadflow_local::waking::WakingStore;
 use leadflow_notify::{RetryPolicy, SlackWebhook, SmtpEmail};
-use leadflow_store_sqlite::SqliteStore;
+use leadflow_store_sqlite::{Durability, SqliteStore, StoreOptions};
 use tokio::sync::Notify;
 
 use crate::config_source;
@@ -31,6 +31,17 @@ pub struct ServeCmd {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+    /// `full`: every commit is fsynced, an accepted event survives a power loss. `normal`:
+    /// an accepted event survives the process being killed (kill -9) but the last commits may
+    /// be lost on a power loss or kernel crash; several times faster.
+    #[arg(long, value_enum, default_value_t = DurabilityArg::Full)]
+    pub durability: DurabilityArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DurabilityArg {
+    Full,
+    Normal,
 }
 
 /// The alert channels `[alerts]` configures.
@@ -89,7 +100,17 @@ async fn serve(
             args.data.display()
         )
     })?;
-    let store = SqliteStore::open(&args.data)?;
+    let durability = match args.durability {
+        DurabilityArg::Full => Durability::Full,
+        DurabilityArg::Normal => Durability::Normal,
+    };
+    let store = SqliteStore::open_with(
+        &args.data,
+        StoreOptions {
+            durability,
+            ..StoreOptions::default()
+        },
+    )?;
     // Messages a killed process had claimed would stay hidden for their visibility timeout:
     // this process is the only one on the directory, so they are claimable now.
     store.make_all_visible(chrono::Utc::now()).await?;

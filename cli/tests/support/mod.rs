@@ -140,6 +140,10 @@ pub fn serve_command(data: &Path, config: Option<&Path>) -> Command {
     if let Some(config) = config {
         command.arg("--config").arg(config);
     }
+    // The load benchmark compares the store's durability modes.
+    if let Ok(durability) = std::env::var("LEADFLOW_SERVE_DURABILITY") {
+        command.arg("--durability").arg(durability);
+    }
     command
 }
 
