@@ -205,7 +205,13 @@ mod tests {
         assert!(s2 > s1);
         let log = block_on(store.changelog(10)).unwrap();
         assert_eq!(log.len(), 2);
-        assert_eq!(log[0], ChangelogEntry { seq: s2, ..second.clone() });
+        assert_eq!(
+            log[0],
+            ChangelogEntry {
+                seq: s2,
+                ..second.clone()
+            }
+        );
         assert_eq!(log[1], ChangelogEntry { seq: s1, ..first });
         assert_eq!(block_on(store.changelog(1)).unwrap().len(), 1);
         let latest = block_on(store.latest_published()).unwrap().unwrap();

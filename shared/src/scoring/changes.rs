@@ -12,8 +12,18 @@ pub fn describe_changes(old: Option<&ScoringConfig>, new: &ScoringConfig) -> Vec
         return vec![summary(new)];
     };
     let mut lines = Vec::new();
-    number(&mut lines, "MQL threshold", old.mql_threshold, new.mql_threshold);
-    number(&mut lines, "demote margin", old.demote_margin, new.demote_margin);
+    number(
+        &mut lines,
+        "MQL threshold",
+        old.mql_threshold,
+        new.mql_threshold,
+    );
+    number(
+        &mut lines,
+        "demote margin",
+        old.demote_margin,
+        new.demote_margin,
+    );
     number(&mut lines, "tier A threshold", old.tiers.a, new.tiers.a);
     number(&mut lines, "tier B threshold", old.tiers.b, new.tiers.b);
     number(&mut lines, "tier C threshold", old.tiers.c, new.tiers.c);
@@ -89,10 +99,7 @@ fn signals(
 ) {
     for (name, signal) in new {
         match old.get(name) {
-            None => lines.push(format!(
-                "signal {name} added ({} points)",
-                signal.points
-            )),
+            None => lines.push(format!("signal {name} added ({} points)", signal.points)),
             Some(before) => {
                 if before.points != signal.points {
                     lines.push(format!(

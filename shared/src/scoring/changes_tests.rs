@@ -72,7 +72,10 @@ fn rules_and_signals_added_removed_and_changed_are_named() {
     let lines = describe_changes(Some(&old), &new);
     let old_points = old.fit.rules[0].points;
     for expected in [
-        format!("fit rule \"{first}\": {old_points} → {} points", old_points + 1.0),
+        format!(
+            "fit rule \"{first}\": {old_points} → {} points",
+            old_points + 1.0
+        ),
         "fit rule \"ICP industry (2027)\" added".to_string(),
         "fit rule \"ICP industry\" removed".to_string(),
         "signal webinar added (8 points)".to_string(),
