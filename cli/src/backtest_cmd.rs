@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
-use leadflow::config::{Config, TierThresholds};
+use std::sync::Arc;
+
+use leadflow::config::{ScoringConfig, TierThresholds, DEFAULT_TOP_CONTRIBUTIONS};
 use leadflow::scoring::{rules_version, scoring_version, ModelBlend};
 use leadflow_predict::backtest::{
     backtest, ActivityColumn, BacktestReport, HistoricalLeads, Scoring,
@@ -13,7 +15,7 @@ use leadflow_predict::backtest::{
 use leadflow_predict::table::Table;
 use leadflow_predict::{parse_delimiter, Model};
 
-use crate::config_source;
+use crate::{config_source, publish_cmd};
 
 #[derive(Debug, Args)]
 pub struct BacktestCmd {
@@ -39,6 +41,10 @@ pub struct BacktestCmd {
     /// The model to compare tiers against.
     #[arg(long, conflicts_with = "baseline_config")]
     pub baseline_model: Option<PathBuf>,
+    /// A data directory: without --baseline-config or --baseline-model, compare with the
+    /// version published there last (`leadflow publish`).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
     #[arg(long, default_value = ",")]
     pub delimiter: String,
     /// Also write the report as JSON here.
@@ -61,7 +67,7 @@ pub fn run(cli: BacktestCmd) -> ExitCode {
 
 /// A rules configuration, with the model its `[model]` section blends in, and its version.
 struct Rules {
-    config: Config,
+    scoring: ScoringConfig,
     model: Option<ModelBlend>,
     version: String,
 }
@@ -78,7 +84,7 @@ impl Rules {
 
     fn scoring<'a>(&'a self, activity: &'a [ActivityColumn]) -> Scoring<'a> {
         Scoring::Rules {
-            scoring: &self.config.scoring,
+            scoring: &self.scoring,
             version: &self.version,
             model: self.model.as_ref(),
             activity,
@@ -90,9 +96,37 @@ fn load_config(path: &Path) -> Result<Rules, String> {
     let (config, model) = config_source::load_with_model(Some(path)).map_err(|e| e.to_string())?;
     let version = scoring_version(&rules_version(&config.scoring), model.as_ref());
     Ok(Rules {
-        config,
+        scoring: config.scoring,
         model,
         version,
+    })
+}
+
+/// The version published last in `data`, with its model as stored in the changelog.
+fn load_published(data: &Path) -> Result<Rules, String> {
+    let store = publish_cmd::open_existing(data)?;
+    let entry = pollster::block_on(store.latest_published())
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| {
+            format!(
+                "nothing is published in {} yet: publish with `leadflow publish` or give --baseline-config",
+                data.display()
+            )
+        })?;
+    let model = match (&entry.model_json, entry.model_weight) {
+        (Some(json), Some(weight)) => Some(ModelBlend {
+            model: Arc::new(
+                publish_cmd::parse_model(json).map_err(|e| format!("the published model: {e}"))?,
+            ),
+            weight,
+            top_contributions: DEFAULT_TOP_CONTRIBUTIONS,
+        }),
+        _ => None,
+    };
+    Ok(Rules {
+        scoring: entry.scoring_config,
+        model,
+        version: entry.version,
     })
 }
 
@@ -106,11 +140,16 @@ fn run_backtest(cli: &BacktestCmd) -> Result<BacktestReport, String> {
     }
     let config = cli.config.as_deref().map(load_config).transpose()?;
     let model = cli.model.as_deref().map(load_model).transpose()?;
-    let baseline_config = cli
-        .baseline_config
-        .as_deref()
-        .map(load_config)
-        .transpose()?;
+    let baseline_config = match (&cli.baseline_config, &cli.baseline_model, &cli.data) {
+        (Some(path), _, _) => Some(load_config(path)?),
+        (None, None, Some(data)) => Some(load_published(data)?),
+        _ => None,
+    };
+    let baseline_prefix = if cli.baseline_config.is_none() && cli.data.is_some() {
+        "published "
+    } else {
+        "baseline "
+    };
     let baseline_model = cli.baseline_model.as_deref().map(load_model).transpose()?;
     let activity: Vec<ActivityColumn> = cli
         .activity
@@ -139,11 +178,11 @@ fn run_backtest(cli: &BacktestCmd) -> Result<BacktestReport, String> {
     let model_tiers = |m: &Model| -> TierThresholds {
         config
             .as_ref()
-            .map_or(m.metrics.tier_thresholds, |r| r.config.scoring.tiers)
+            .map_or(m.metrics.tier_thresholds, |r| r.scoring.tiers)
     };
     let labels = (
         config.as_ref().map(|r| r.label("")),
-        baseline_config.as_ref().map(|r| r.label("baseline ")),
+        baseline_config.as_ref().map(|r| r.label(baseline_prefix)),
     );
     let mut candidates: Vec<(&str, Scoring<'_>)> = Vec::new();
     if let (Some(rules), Some(label)) = (&config, &labels.0) {

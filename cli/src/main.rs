@@ -5,6 +5,7 @@ mod backtest_cmd;
 mod config_cmd;
 mod config_source;
 mod demo_cmd;
+mod publish_cmd;
 mod replay_cmd;
 mod report;
 mod serve_cmd;
@@ -35,6 +36,10 @@ enum Command {
     Backtest(backtest_cmd::BacktestCmd),
     /// Train and evaluate the predictive lead model on historical outcomes.
     Train(train_cmd::TrainCmd),
+    /// Publish a rules configuration (and its model) as the scoring version, in the changelog.
+    Publish(publish_cmd::PublishCmd),
+    /// Print the published scoring versions, newest first: who, when, what changed.
+    Changelog(publish_cmd::ChangelogCmd),
 }
 
 fn main() -> ExitCode {
@@ -46,5 +51,7 @@ fn main() -> ExitCode {
         Command::Config(args) => config_cmd::run(args),
         Command::Train(args) => train_cmd::run(args),
         Command::Backtest(args) => backtest_cmd::run(args),
+        Command::Publish(args) => publish_cmd::run_publish(args),
+        Command::Changelog(args) => publish_cmd::run_changelog(args),
     }
 }

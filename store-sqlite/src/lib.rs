@@ -8,6 +8,7 @@
 //! - `open` takes an exclusive lock on `DIR/leadflow.lock`: one process per data directory.
 
 mod blocking;
+mod changelog;
 mod codec;
 mod cursor;
 mod delivery;
@@ -21,6 +22,7 @@ mod reps;
 mod schema;
 mod store;
 
+pub use changelog::{ChangeKind, ChangelogEntry};
 pub use error::{OpenError, SqliteError};
 pub use intake::SCORE_QUEUE;
 pub use leads::MAX_PAGE;

@@ -118,6 +118,24 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX dead_letters_by_queue ON dead_letters (queue, id);
     ",
+    // 2: the changelog of published scoring versions (rules, model, or both).
+    "
+    -- summary: JSON array of readable change lines; scoring_config: the ScoringConfig as
+    -- published (JSON); model_json: the model file's text, so a published version can be
+    -- scored again after the file changes.
+    CREATE TABLE changelog (
+        seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+        version         TEXT NOT NULL,
+        kind            TEXT NOT NULL CHECK (kind IN ('rules', 'model', 'rules+model')),
+        published_at    INTEGER NOT NULL,
+        published_by    TEXT NOT NULL,
+        note            TEXT,
+        summary         TEXT NOT NULL,
+        scoring_config  TEXT NOT NULL,
+        model_json      TEXT,
+        model_weight    REAL
+    );
+    ",
 ];
 
 /// The schema version this build writes.

@@ -3,6 +3,7 @@
 //! gives the tier and MQL status, with hysteresis; and the decaying total's next threshold
 //! crossing tells the decay job when to look at the lead again.
 
+pub mod changes;
 pub mod crossing;
 pub mod engagement;
 pub mod hybrid;
