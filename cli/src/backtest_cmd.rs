@@ -5,9 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
-use std::sync::Arc;
 
-use leadflow::config::{ScoringConfig, TierThresholds, DEFAULT_TOP_CONTRIBUTIONS};
+use leadflow::config::{ScoringConfig, TierThresholds};
 use leadflow::scoring::{rules_version, scoring_version, ModelBlend};
 use leadflow_predict::backtest::{
     backtest, ActivityColumn, BacktestReport, HistoricalLeads, Scoring,
@@ -113,16 +112,7 @@ fn load_published(data: &Path) -> Result<Rules, String> {
                 data.display()
             )
         })?;
-    let model = match (&entry.model_json, entry.model_weight) {
-        (Some(json), Some(weight)) => Some(ModelBlend {
-            model: Arc::new(
-                publish_cmd::parse_model(json).map_err(|e| format!("the published model: {e}"))?,
-            ),
-            weight,
-            top_contributions: DEFAULT_TOP_CONTRIBUTIONS,
-        }),
-        _ => None,
-    };
+    let model = publish_cmd::published_blend(&entry)?;
     Ok(Rules {
         scoring: entry.scoring_config,
         model,

@@ -104,6 +104,22 @@ pub fn parse_model(json: &str) -> Result<Model, String> {
     serde_json::from_str(json).map_err(|e| format!("not a leadflow model file: {e}"))
 }
 
+/// The model a changelog entry published, blended as it was published.
+pub fn published_blend(
+    entry: &leadflow_store_sqlite::ChangelogEntry,
+) -> Result<Option<leadflow::scoring::ModelBlend>, String> {
+    match (&entry.model_json, entry.model_weight) {
+        (Some(json), Some(weight)) => Ok(Some(leadflow::scoring::ModelBlend {
+            model: std::sync::Arc::new(
+                parse_model(json).map_err(|e| format!("the published model: {e}"))?,
+            ),
+            weight,
+            top_contributions: leadflow::config::DEFAULT_TOP_CONTRIBUTIONS,
+        })),
+        _ => Ok(None),
+    }
+}
+
 /// Open the store of an existing data directory, without creating one.
 pub fn open_existing(data: &Path) -> Result<SqliteStore, String> {
     if !data.join(DB_FILE).is_file() {

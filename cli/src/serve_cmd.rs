@@ -114,6 +114,14 @@ async fn serve(
     // Messages a killed process had claimed would stay hidden for their visibility timeout:
     // this process is the only one on the directory, so they are claimable now.
     store.make_all_visible(chrono::Utc::now()).await?;
+    // What `leadflow publish` made live scores the leads: the published rules and model win
+    // over those of the config file (routing, SLAs and the rest still come from the file).
+    let mut model = model;
+    let published = store.latest_published().await?;
+    if let Some(entry) = &published {
+        config.scoring = entry.scoring_config.clone();
+        model = crate::publish_cmd::published_blend(entry)?;
+    }
     // The config's roster seeds the reps once; after that PUT /v1/reps/{id} manages them.
     let known: Vec<String> = store.reps().await?.into_iter().map(|r| r.rep.id).collect();
     for rep in &config.reps {
@@ -150,7 +158,19 @@ async fn serve(
     if let Some(model) = model {
         pipeline = pipeline.with_model(model);
     }
-    println!("Scoring with {}", pipeline.version);
+    match &published {
+        Some(entry) => println!(
+            "Scoring with {} (published #{} by {} on {})",
+            pipeline.version,
+            entry.seq,
+            entry.published_by,
+            entry.published_at.format("%Y-%m-%d %H:%M UTC")
+        ),
+        None => println!(
+            "Scoring with {} (from the configuration; nothing published)",
+            pipeline.version
+        ),
+    }
     let pipeline = Arc::new(pipeline);
     let clock = Arc::new(SystemClock);
     let workers = Runtime::start(pipeline, clock.clone(), wake.clone());
