@@ -152,3 +152,54 @@ fn replayed_events_are_scored_with_the_model_blended_in() {
         score.total
     );
 }
+
+#[test]
+fn publishing_a_blended_model_records_it_and_backtests_against_it() {
+    let dir = tempfile::tempdir().unwrap();
+    train(dir.path());
+    let config = hybrid_config(dir.path(), "model.json");
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    let out = leadflow(&[
+        "publish",
+        "--data",
+        data,
+        "--config",
+        &config,
+        "--by",
+        "Ana",
+        "--note",
+        "first model",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let log = leadflow(&["changelog", "--data", data]);
+    let log = text(&log.stdout);
+    assert!(
+        log.contains("+model-") && log.contains("@0.5"),
+        "the published version names the model: {log}"
+    );
+    assert!(
+        log.contains("blended in at weight 0.5"),
+        "a line says the model came in: {log}"
+    );
+    assert!(log.contains("held-out AUC"), "{log}");
+    // The model stored with the entry is the baseline of a backtest.
+    let csv = dir.path().join("history.csv");
+    let out = leadflow(&[
+        "backtest",
+        "--csv",
+        csv.to_str().unwrap(),
+        "--target",
+        "converted",
+        "--config",
+        &config,
+        "--data",
+        data,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("published rules+model"),
+        "{}",
+        text(&out.stdout)
+    );
+}
