@@ -31,10 +31,10 @@ pub struct ServeCmd {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// `full`: every commit is fsynced, an accepted event survives a power loss. `normal`:
-    /// an accepted event survives the process being killed (kill -9) but the last commits may
-    /// be lost on a power loss or kernel crash; several times faster.
-    #[arg(long, value_enum, default_value_t = DurabilityArg::Full)]
+    /// `normal` (default): an accepted event survives the process dying (even kill -9), as
+    /// the API contract promises; the last commits may be lost on a power loss or kernel crash.
+    /// `full`: every commit is fsynced, so it survives those too, at several times the cost.
+    #[arg(long, value_enum, default_value_t = DurabilityArg::Normal)]
     pub durability: DurabilityArg,
 }
 

@@ -231,6 +231,9 @@ impl<N: Notifier> Pipeline<N> {
         Fut: std::future::Future<Output = Result<(), String>> + 'a,
     {
         let mut report = WorkReport::default();
+        // Handled messages are acknowledged together at the end: one commit for the batch. A
+        // crash before it redelivers them, and every handler is idempotent.
+        let mut handled = Vec::new();
         for message in self
             .store
             .claim(queue, self.batch, self.visibility, now)
@@ -239,7 +242,7 @@ impl<N: Notifier> Pipeline<N> {
             let (id, attempts) = (message.id, message.attempts);
             match handle(message).await {
                 Ok(()) => {
-                    self.store.ack(id).await?;
+                    handled.push(id);
                     report.handled += 1;
                 }
                 Err(error) => {
@@ -253,6 +256,7 @@ impl<N: Notifier> Pipeline<N> {
                 }
             }
         }
+        self.store.ack_many(handled).await?;
         Ok(report)
     }
 }

@@ -202,6 +202,23 @@ impl SqliteStore {
             .await
     }
 
+    /// These messages were handled: remove them in one transaction (one commit for a whole
+    /// batch). Returns how many were still on the queue.
+    pub async fn ack_many(&self, ids: Vec<i64>) -> Result<usize, StoreError> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        self.write(move |tx| {
+            let mut removed = 0;
+            let mut delete = tx.prepare_cached("DELETE FROM queue WHERE id = ?1")?;
+            for id in &ids {
+                removed += delete.execute([id])?;
+            }
+            Ok(removed)
+        })
+        .await
+    }
+
     /// The message was handled: remove it. `false` if it was not on the queue any more.
     pub async fn ack(&self, id: i64) -> Result<bool, StoreError> {
         self.write(move |tx| {

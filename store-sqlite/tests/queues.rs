@@ -355,3 +355,19 @@ async fn a_relay_that_fails_half_way_leaves_every_event_pending_and_nothing_queu
     assert_eq!(s.relay_to_queues(serve_routes, 10).await.unwrap(), 2);
     assert_eq!(s.queue_depth("notify").await.unwrap(), 2);
 }
+
+#[tokio::test]
+async fn ack_many_removes_a_batch_in_one_go() {
+    let f = fresh();
+    let s = &f.store;
+    let a = s.enqueue("score", &"a", minutes(0)).await.unwrap();
+    let b = s.enqueue("score", &"b", minutes(0)).await.unwrap();
+    let c = s.enqueue("score", &"c", minutes(0)).await.unwrap();
+    s.claim("score", 10, VISIBILITY, minutes(0)).await.unwrap();
+    assert_eq!(s.ack_many(vec![a, c]).await.unwrap(), 2);
+    assert_eq!(s.ack_many(vec![a, c]).await.unwrap(), 0, "already gone");
+    assert_eq!(s.ack_many(Vec::new()).await.unwrap(), 0);
+    assert_eq!(s.queue_depth("score").await.unwrap(), 1);
+    let left = s.claim("score", 10, VISIBILITY, minutes(1)).await.unwrap();
+    assert_eq!(left.iter().map(|m| m.id).collect::<Vec<_>>(), [b]);
+}
