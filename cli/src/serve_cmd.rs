@@ -59,7 +59,19 @@ impl Notifier for AlertChannel {
     }
 }
 
+/// Warnings and errors of the workers (a failed message, a schedule run that failed) go to
+/// stderr; `RUST_LOG` sets the level (default `warn`).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
 pub fn run(args: ServeCmd) -> ExitCode {
+    init_logging();
     let (config, model) = match config_source::load_with_model(args.config.as_deref()) {
         Ok(loaded) => loaded,
         Err(e) => {
