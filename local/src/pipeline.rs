@@ -181,10 +181,14 @@ impl<N: Notifier> Pipeline<N> {
     /// The SLA schedule: breaches, reassignments and follow-ups due, then the leads waiting
     /// in the fallback queue whose retry time came (counted in the second figure).
     pub async fn tick_sla(&self, now: DateTime<Utc>) -> Result<(SlaReport, usize), PipelineError> {
-        let report = check_slas(&self.store, &self.config, now, 1_000).await?;
+        let mut report = check_slas(&self.store, &self.config, now, 1_000).await?;
         let waiting = self.store.due(DueKind::Route, now, 1_000).await?;
         for id in &waiting {
-            route_lead(&self.store, id, &self.config, now).await?;
+            // One lead that cannot be routed must not stop the others: it stays due and is
+            // reported like a lead the SLA check could not settle.
+            if let Err(e) = route_lead(&self.store, id, &self.config, now).await {
+                report.failed.push((id.clone(), e.to_string()));
+            }
         }
         Ok((report, waiting.len()))
     }

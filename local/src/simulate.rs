@@ -181,12 +181,18 @@ impl<N: Notifier> Simulation<N> {
             let mut changed = self.flush_events(&mut events, now).await? || inputs_ran;
             if now >= next_sla {
                 let (report, routed) = self.pipeline.tick_sla(now).await?;
+                if !report.failed.is_empty() {
+                    return Err(SimulationError::Unsettled(report.failed));
+                }
                 changed |= report.checked > 0 || routed > 0;
                 self.stats.sla_checks += 1;
                 next_sla += sla_every;
             }
             if now >= next_decay {
                 let report = self.pipeline.tick_decay(now).await?;
+                if !report.failed.is_empty() {
+                    return Err(SimulationError::Unsettled(report.failed));
+                }
                 changed |= report.checked > 0;
                 self.stats.decay_runs += 1;
                 next_decay += decay_every;
@@ -273,4 +279,7 @@ pub enum SimulationError {
     Pipeline(#[from] PipelineError),
     #[error("a queued message could not be read: {0}")]
     Decode(String),
+    /// A schedule could not settle some leads: in a simulation that is a bug, not a retry.
+    #[error("the schedules could not settle {} lead(s), first {:?}", .0.len(), .0.first())]
+    Unsettled(Vec<(String, String)>),
 }

@@ -50,10 +50,25 @@ pub struct LeadFacts {
     pub reactivated: bool,
 }
 
+/// A history entry with its detail parsed.
+struct Parsed {
+    kind: HistoryKind,
+    detail: Value,
+}
+
 /// Sum up one lead from its state and its history (oldest first).
 pub fn lead_facts(lead: &Lead, history: &[HistoryEntry]) -> LeadFacts {
-    let detail_str = |e: &HistoryEntry, key: &str| -> Option<String> {
-        e.detail()
+    // Each detail is JSON text: parse it once, not once per question asked of it.
+    let parsed: Vec<Parsed> = history
+        .iter()
+        .map(|e| Parsed {
+            kind: e.kind,
+            detail: e.detail(),
+        })
+        .collect();
+    let history = parsed.as_slice();
+    let detail_str = |e: &Parsed, key: &str| -> Option<String> {
+        e.detail
             .get(key)
             .and_then(Value::as_str)
             .map(str::to_string)
@@ -69,14 +84,14 @@ pub fn lead_facts(lead: &Lead, history: &[HistoryEntry]) -> LeadFacts {
         assignments.extend(lead.owner.as_ref().map(|o| o.rep_id.clone()));
     }
 
-    let dispositions: Vec<&HistoryEntry> = history
+    let dispositions: Vec<&Parsed> = history
         .iter()
         .filter(|e| e.kind == HistoryKind::Disposition)
         .collect();
     let mut responses: Vec<(RepId, i64)> = dispositions
         .iter()
         .filter_map(|e| {
-            let secs = e.detail().get("response_seconds")?.as_i64()?;
+            let secs = e.detail.get("response_seconds")?.as_i64()?;
             Some((detail_str(e, "rep_id")?, secs))
         })
         .collect();
@@ -102,14 +117,14 @@ pub fn lead_facts(lead: &Lead, history: &[HistoryEntry]) -> LeadFacts {
     let disposition_to = |status: Status| {
         dispositions
             .iter()
-            .any(|e| e.detail().get("to").and_then(Value::as_str) == Some(status.as_str()))
+            .any(|e| e.detail.get("to").and_then(Value::as_str) == Some(status.as_str()))
     };
     let last_amount = |outcome: &str| {
         dispositions
             .iter()
             .rev()
-            .filter(|e| e.detail().get("outcome").and_then(Value::as_str) == Some(outcome))
-            .find_map(|e| e.detail().get("amount").and_then(Value::as_f64))
+            .filter(|e| e.detail.get("outcome").and_then(Value::as_str) == Some(outcome))
+            .find_map(|e| e.detail.get("amount").and_then(Value::as_f64))
     };
 
     let assigned = !assignments.is_empty() || lead.sla.is_some();

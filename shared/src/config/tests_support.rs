@@ -1,9 +1,9 @@
-//! The example config parsed as-is (`env:` strings left literal), for unit tests.
+//! The built-in example config (`env:` values unset), for unit tests.
 
-use super::{Config, ScoringConfig, EXAMPLE_TOML};
+use super::{Config, ScoringConfig};
 
 pub fn example() -> Config {
-    toml::from_str(EXAMPLE_TOML).expect("the example config parses")
+    Config::default()
 }
 
 pub fn example_scoring() -> ScoringConfig {

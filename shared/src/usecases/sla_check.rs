@@ -60,6 +60,7 @@ async fn check_one<S: LeadStore + RepStore>(
     let Some(mut lead) = store.lead(id).await? else {
         return Ok(Vec::new());
     };
+    let before = lead.clone();
     let actions = lead
         .sla
         .as_ref()
@@ -113,7 +114,6 @@ async fn check_one<S: LeadStore + RepStore>(
         }
     }
 
-    let before = store.lead(id).await?.unwrap_or_else(|| lead.clone());
     let routed = match &reassign_from {
         Some(from) => decide(store, lead.clone(), Some(from), config, now).await?,
         None => None,
