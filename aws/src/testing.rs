@@ -105,9 +105,14 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn the_emulator_answers_the_sdk() {
+    async fn the_emulator_answers_the_sdk_and_the_meter_counts_it() {
         let config = sdk_config().await;
-        let sqs = aws_sdk_sqs::Client::new(&config);
+        let meter = crate::metering::Meter::new();
+        let sqs = aws_sdk_sqs::Client::from_conf(
+            aws_sdk_sqs::config::Builder::from(&config)
+                .interceptor(meter.clone())
+                .build(),
+        );
         let name = unique_name("smoke");
         let url = sqs
             .create_queue()
@@ -118,5 +123,11 @@ mod tests {
             .queue_url
             .expect("a queue url");
         assert!(url.ends_with(&name), "queue url {url} names the queue");
+        let usage = meter.usage();
+        let create = usage
+            .iter()
+            .find(|((_, op), _)| op == "CreateQueue")
+            .unwrap_or_else(|| panic!("the meter saw CreateQueue: {usage:?}"));
+        assert_eq!(create.1.requests, 1);
     }
 }
