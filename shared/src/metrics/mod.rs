@@ -18,6 +18,9 @@
 //! - `recycled` / `reactivated`: leads of the cohort recycled / reactivated at least once.
 //! - `score_distribution`: current totals in ten bands of 10 points; 100 falls in the last.
 
+pub mod overview;
+mod overview_csv;
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
