@@ -36,7 +36,11 @@ pub async fn show<S: ApiStore, V: VersionLog>(
         section.panel #sla { h2 { "SLA timeline" } (sla_timeline(&lead, &history)) }
         section.panel #dispositions { h2 { "Dispositions" } (dispositions(&history)) }
     };
-    Ok(layout::page(&format!("Lead {}", lead.id), Some(Nav::Leads), body))
+    Ok(layout::page(
+        &format!("Lead {}", lead.id),
+        Some(Nav::Leads),
+        body,
+    ))
 }
 
 fn attributes(lead: &Lead) -> Markup {

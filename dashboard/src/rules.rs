@@ -114,12 +114,19 @@ fn routing(config: &Config) -> Markup {
     let r = &config.routing;
     let mut teams: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for rep in &config.reps {
-        teams.entry(rep.team.as_str()).or_default().push(rep.id.as_str());
+        teams
+            .entry(rep.team.as_str())
+            .or_default()
+            .push(rep.id.as_str());
     }
     let strategy = match r.strategy {
         leadflow::config::Strategy::RoundRobin => "round robin: each eligible rep in turn",
-        leadflow::config::Strategy::Weighted => "weighted: each rep's share in proportion to its weight",
-        leadflow::config::Strategy::LeastLoaded => "least loaded: the eligible rep with the fewest open leads",
+        leadflow::config::Strategy::Weighted => {
+            "weighted: each rep's share in proportion to its weight"
+        }
+        leadflow::config::Strategy::LeastLoaded => {
+            "least loaded: the eligible rep with the fewest open leads"
+        }
     };
     html! {
         section.panel #routing {
@@ -199,7 +206,8 @@ fn history(versions: &[PublishedVersion]) -> Markup {
 }
 
 fn model(latest: Option<&PublishedVersion>) -> Markup {
-    let Some((json, weight)) = latest.and_then(|v| Some((v.model_json.as_deref()?, v.model_weight?)))
+    let Some((json, weight)) =
+        latest.and_then(|v| Some((v.model_json.as_deref()?, v.model_weight?)))
     else {
         return html! {
             section.panel #model { h2 { "Predictive model" } p.muted { "No model is published: scores come from the rules alone." } }
@@ -214,11 +222,18 @@ fn model(latest: Option<&PublishedVersion>) -> Markup {
         }
     };
     let m = &model.metrics;
-    let calibration: Vec<(f64, f64)> = m.calibration.iter().map(|b| (b.mean_predicted, b.observed_rate)).collect();
+    let calibration: Vec<(f64, f64)> = m
+        .calibration
+        .iter()
+        .map(|b| (b.mean_predicted, b.observed_rate))
+        .collect();
     let lift: Vec<Bar> = m
         .tiers
         .iter()
-        .map(|t| Bar { label: t.tier.to_string(), value: t.lift.unwrap_or(0.0) })
+        .map(|t| Bar {
+            label: t.tier.to_string(),
+            value: t.lift.unwrap_or(0.0),
+        })
         .collect();
     html! {
         section.panel #model {

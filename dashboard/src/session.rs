@@ -51,7 +51,11 @@ impl<'a> SessionKeys<'a> {
         let p = Sha256::digest(presented.as_bytes());
         let mut found = None;
         for key in self.keys.iter().filter(|k| !k.is_empty()) {
-            if bool::from(Sha256::digest(key.as_bytes()).as_slice().ct_eq(p.as_slice())) {
+            if bool::from(
+                Sha256::digest(key.as_bytes())
+                    .as_slice()
+                    .ct_eq(p.as_slice()),
+            ) {
                 found = Some(key.as_str());
             }
         }
@@ -181,7 +185,9 @@ mod tests {
             Err(SessionError::BadSignature)
         );
         // No key configured: nobody signs in, no cookie is accepted.
-        assert!(SessionKeys::new(&[]).verify(&SessionKeys::new(&[]).issue(now()), now()).is_err());
+        assert!(SessionKeys::new(&[])
+            .verify(&SessionKeys::new(&[]).issue(now()), now())
+            .is_err());
         assert_eq!(
             SessionKeys::new(&keys).known_key("key-two"),
             Some("key-two")

@@ -165,8 +165,14 @@ mod tests {
         let b = bars(
             "speed",
             &[
-                Bar { label: "< 5 min".into(), value: 12.0 },
-                Bar { label: "never".into(), value: 3.0 },
+                Bar {
+                    label: "< 5 min".into(),
+                    value: 12.0,
+                },
+                Bar {
+                    label: "never".into(),
+                    value: 3.0,
+                },
             ],
         )
         .into_string();
@@ -176,15 +182,24 @@ mod tests {
             "scores",
             &[1, 4, 2],
             100.0,
-            &[Marker { label: "MQL".into(), at: 60.0 }],
+            &[Marker {
+                label: "MQL".into(),
+                at: 60.0,
+            }],
         )
         .into_string();
         assert_eq!(h.matches("<rect").count(), 3);
         assert!(h.contains("MQL 60"));
         let t0: DateTime<Utc> = "2026-11-01T00:00:00Z".parse().unwrap();
-        let l = line_over_time("score", &[(t0, 10.0), (t0 + chrono::TimeDelta::days(1), 40.0)], 100.0)
-            .into_string();
+        let l = line_over_time(
+            "score",
+            &[(t0, 10.0), (t0 + chrono::TimeDelta::days(1), 40.0)],
+            100.0,
+        )
+        .into_string();
         assert_eq!(l.matches("<circle").count(), 2);
-        assert!(line_over_time("empty", &[], 100.0).into_string().contains("No data"));
+        assert!(line_over_time("empty", &[], 100.0)
+            .into_string()
+            .contains("No data"));
     }
 }
