@@ -8,6 +8,8 @@ pub mod layout;
 mod lead_page;
 mod leads;
 pub mod model;
+pub mod overview_filters;
+mod overview_view;
 mod rules;
 pub mod session;
 mod signin;
