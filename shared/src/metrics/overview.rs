@@ -126,7 +126,8 @@ pub struct Headline {
     pub breaches: usize,
     /// Leads of the cohort whose first-response clock is breached and still open now.
     pub open_breaches: usize,
-    /// MQL acceptance: of the leads that reached MQL, the share a rep took (assigned).
+    /// MQL acceptance: of the leads that reached MQL, the share sales accepted — a rep
+    /// worked it (recorded a disposition).
     pub mql_acceptance_rate: Option<f64>,
     /// Of the leads that reached MQL, the share that reached SQL.
     pub mql_to_sql_rate: Option<f64>,
