@@ -8,8 +8,9 @@ pub mod layout;
 mod lead_page;
 mod leads;
 pub mod model;
+mod overview;
 pub mod overview_filters;
-mod overview_view;
+pub mod overview_view;
 mod rules;
 pub mod session;
 mod signin;
@@ -54,6 +55,8 @@ pub fn pages<S: ApiStore, V: VersionLog>(state: AppState<S>, versions: V) -> Rou
         versions,
     };
     let guarded = Router::new()
+        .route("/", get(overview::show::<S, V>))
+        .route("/overview.csv", get(overview::csv::<S, V>))
         .route("/leads", get(leads::list::<S, V>))
         .route("/leads/{lead_id}", get(lead_page::show::<S, V>))
         .route("/rules", get(rules::show::<S, V>))
