@@ -55,7 +55,7 @@ pub async fn list<S: ApiStore, V: VersionLog>(
         cursor: param(&params, "cursor").map(str::to_string),
     };
     let page = store.list_leads(&query).await?;
-    let mut next = format!("/leads?");
+    let mut next = "/leads?".to_string();
     for (key, value) in [
         ("status", status.map(|s| s.to_string())),
         ("tier", tier.map(|t| t.to_string())),
