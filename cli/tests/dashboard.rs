@@ -24,7 +24,15 @@ async fn serve_opens_the_dashboard_on_what_the_demo_kept() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let data = dir.path().join("demo");
     let out = Command::new(LEADFLOW)
-        .args(["demo", "--weeks", "1", "--leads-per-week", "150", "--quiet", "--data"])
+        .args([
+            "demo",
+            "--weeks",
+            "1",
+            "--leads-per-week",
+            "150",
+            "--quiet",
+            "--data",
+        ])
         .arg(&data)
         .output()
         .expect("the leadflow binary runs");
@@ -62,17 +70,25 @@ async fn serve_opens_the_dashboard_on_what_the_demo_kept() {
     let overview = get("/").await.unwrap();
     assert_eq!(overview.status(), StatusCode::OK);
     let body = overview.text().await.unwrap();
-    let at = body.find(r#"id="leads""#).expect("the headline's lead count");
+    let at = body
+        .find(r#"id="leads""#)
+        .expect("the headline's lead count");
     let count: usize = body[at..]
         .split(r#"<div class="value">"#)
         .nth(1)
         .and_then(|s| s.split('<').next())
         .and_then(|s| s.parse().ok())
         .expect("a number of leads");
-    assert!(count >= 100, "the last 30 days hold the demo's week: {count} leads");
+    assert!(
+        count >= 100,
+        "the last 30 days hold the demo's week: {count} leads"
+    );
 
     let rules = get("/rules").await.unwrap().text().await.unwrap();
-    assert!(rules.contains("leadflow demo"), "the demo's published version");
+    assert!(
+        rules.contains("leadflow demo"),
+        "the demo's published version"
+    );
 
     let lead_link = body
         .split(r#"href="/leads/"#)

@@ -129,14 +129,21 @@ fn headline(o: &Overview, filters: &Filters) -> Markup {
     }
 }
 
+/// Rows of the at-risk queue on the page (breaches first); the CSV has them all.
+pub const QUEUE_SHOWN: usize = 200;
+
 fn queue(o: &Overview) -> Markup {
+    let hidden = o.queue.len().saturating_sub(QUEUE_SHOWN);
     html! {
         @if o.queue.is_empty() { p.muted { "No open first-response clock." } }
         @else {
+            @if hidden > 0 {
+                p.muted { "The first " (QUEUE_SHOWN) " of " (o.queue.len()) " open clocks; the CSV has every one." }
+            }
             table #queue {
                 thead { tr { th { "Lead" } th { "Name" } th { "Tier" } th.num { "Score" } th { "Owner" } th { "Deadline" } th.num { "Time left" } } }
                 tbody {
-                    @for row in &o.queue {
+                    @for row in o.queue.iter().take(QUEUE_SHOWN) {
                         tr class=[row.breached.then_some("breached")] {
                             td { (lead_link(&row.lead_id)) }
                             td { (row.name.as_deref().or(row.email.as_deref()).unwrap_or("")) }
@@ -385,5 +392,43 @@ mod tests {
         assert_eq!(duration(None), "—");
         assert_eq!(rate(Some(0.875)), "87.5 %");
         assert_eq!(rate(None), "—");
+    }
+
+    #[test]
+    fn a_long_queue_shows_its_head_and_says_how_many_more() {
+        use leadflow::config::Config;
+        use leadflow::metrics::overview::{OverviewQuery, QueueRow};
+        use leadflow::metrics::{compute_overview, OverviewContext};
+        use leadflow::routing::PoolStates;
+
+        let now: chrono::DateTime<chrono::Utc> = "2026-11-23T10:00:00Z".parse().unwrap();
+        let config = Config::default();
+        let pools = PoolStates::default();
+        let context = OverviewContext {
+            reps: &[],
+            pools: &pools,
+            config: &config,
+            now,
+        };
+        let query = OverviewQuery::new(now - chrono::TimeDelta::days(30), now).unwrap();
+        let mut overview = compute_overview(std::iter::empty(), &context, &query);
+        overview.queue = (0..QUEUE_SHOWN + 50)
+            .map(|i| QueueRow {
+                lead_id: format!("ld_{i}"),
+                name: None,
+                email: None,
+                tier: Tier::A,
+                score: 80.0,
+                owner: "ana".into(),
+                owner_name: None,
+                assigned_at: now,
+                deadline: now,
+                seconds_left: 60,
+                breached: false,
+            })
+            .collect();
+        let html = queue(&overview).into_string();
+        assert_eq!(html.matches("href=\"/leads/").count(), QUEUE_SHOWN);
+        assert!(html.contains(&format!("The first {QUEUE_SHOWN} of {}", QUEUE_SHOWN + 50)));
     }
 }
