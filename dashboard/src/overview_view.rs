@@ -151,7 +151,7 @@ fn queue(o: &Overview) -> Markup {
                             td.num { (points(row.score)) }
                             td { (row.owner_name.as_deref().unwrap_or(&row.owner)) }
                             td { (layout::time(row.deadline)) }
-                            td.num class=[row.breached.then_some("bad")] {
+                            td class={ "num" @if row.breached { " bad" } } {
                                 @if row.breached { "overdue " (duration(Some(-row.seconds_left))) }
                                 @else { (duration(Some(row.seconds_left))) }
                             }
@@ -234,7 +234,7 @@ fn rep_table(o: &Overview) -> Markup {
                         td { (r.name) @if !r.active { " " span.muted { "(inactive)" } } }
                         td { (r.team) }
                         td.num { (r.assigned) }
-                        td.num class=[(r.capacity > 0 && r.open_now >= r.capacity).then_some("warn")] { (r.open_now) " / " (r.capacity) }
+                        td class={ "num" @if r.capacity > 0 && r.open_now >= r.capacity { " warn" } } { (r.open_now) " / " (r.capacity) }
                         td.num { (duration(r.median_first_response_seconds)) }
                         td.num { (duration(r.p90_first_response_seconds)) }
                         td.num { (rate(r.sla_met_rate)) }

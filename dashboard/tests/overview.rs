@@ -98,6 +98,12 @@ async fn every_panel_shows_the_overview_computation() {
     let queue = &body[body.find(r#"<table id="queue">"#).unwrap()..];
     let queue = &queue[..queue.find("</table>").unwrap()];
     assert_eq!(queue.matches("<tr").count() - 1, expected.queue.len());
+    // One class attribute per cell: the overdue time is marked, not a second attribute.
+    assert!(!body.contains(r#"class="num" class="#));
+    assert_eq!(
+        queue.matches(r#"<td class="num bad">"#).count(),
+        expected.queue.iter().filter(|r| r.breached).count()
+    );
     assert_eq!(
         queue.matches(r#"<tr class="breached">"#).count(),
         expected.queue.iter().filter(|r| r.breached).count()
