@@ -1,26 +1,48 @@
-//! `GET /v1/metrics`: read the cohort and the roster, then the pure computation of
-//! `leadflow::metrics`.
+//! `GET /v1/metrics` and the dashboard's overview: read the cohort's facts (kept by the store
+//! on write), the roster and the rotation, then the pure computations of `leadflow::metrics`.
 
 use chrono::{DateTime, Utc};
-use leadflow::metrics::{compute, lead_facts, LeadFacts, Metrics};
-use leadflow::ports::{LeadStore, RepStore, StoreError};
+use leadflow::config::Config;
+use leadflow::metrics::overview::{Overview, OverviewQuery};
+use leadflow::metrics::{compute, compute_overview, Metrics, OverviewContext};
+use leadflow::ports::{RepStore, StoreError};
 
 use crate::state::LeadScan;
 
-/// The metrics of the leads created in `[since, until)`. Reads each lead's history (amounts,
-/// breaches and assignments live there): one read per lead of the window.
-pub async fn collect<S: LeadStore + RepStore + LeadScan>(
+/// The metrics of the leads created in `[since, until)`.
+pub async fn collect<S: RepStore + LeadScan>(
     store: &S,
     since: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<Metrics, StoreError> {
-    let leads = store.leads_created_between(since, until).await?;
-    let mut facts: Vec<LeadFacts> = Vec::with_capacity(leads.len());
-    for lead in &leads {
-        let history = store.history(&lead.id).await?;
-        facts.push(lead_facts(lead, &history));
-    }
+    let facts = store.facts_created_between(since, until).await?;
     let reps = store.reps().await?;
     let roster: Vec<String> = reps.into_iter().map(|r| r.rep.id).collect();
-    Ok(compute(&facts, &roster, since, until))
+    Ok(compute(facts.iter().map(|f| &**f), &roster, since, until))
+}
+
+/// The dashboard's overview of `query` as of `now`: one read of the facts of both periods
+/// (the query's and the previous one), the roster and the rotation.
+pub async fn overview<S: RepStore + LeadScan>(
+    store: &S,
+    config: &Config,
+    query: &OverviewQuery,
+    now: DateTime<Utc>,
+) -> Result<Overview, StoreError> {
+    let facts = store
+        .facts_created_between(query.previous().since, query.until)
+        .await?;
+    let reps = store.reps().await?;
+    let pools = store.pools().await?;
+    let context = OverviewContext {
+        reps: &reps,
+        pools: &pools,
+        config,
+        now,
+    };
+    Ok(compute_overview(
+        facts.iter().map(|f| &**f),
+        &context,
+        query,
+    ))
 }

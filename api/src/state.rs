@@ -6,6 +6,7 @@ use std::sync::{Arc, RwLock};
 use chrono::{DateTime, Utc};
 use leadflow::config::Config;
 use leadflow::domain::Lead;
+use leadflow::metrics::LeadFacts;
 use leadflow::ports::{Intake, LeadStore, RepStore, StoreError};
 
 /// "Now", injected so that tests and the demo's virtual clock decide it.
@@ -32,8 +33,8 @@ impl Clock for SystemClock {
     }
 }
 
-/// The leads `GET /v1/metrics` is about. No port lists leads by creation time yet, so the API
-/// asks for it here; each store adapter implements it (the memory store below).
+/// The leads `GET /v1/metrics` and the dashboard are about. No port lists leads by creation
+/// time yet, so the API asks for it here; each store adapter implements it.
 pub trait LeadScan: Send + Sync {
     /// Every lead with `since <= created_at < until`.
     fn leads_created_between(
@@ -41,6 +42,15 @@ pub trait LeadScan: Send + Sync {
         since: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> impl Future<Output = Result<Vec<Lead>, StoreError>> + Send;
+
+    /// The metrics summary of every lead with `since <= created_at < until`, as the store
+    /// keeps it on write (`LeadFacts::update`), so that no history is read. Shared, not
+    /// copied: a dashboard reads a hundred thousand of them per page.
+    fn facts_created_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<Arc<LeadFacts>>, StoreError>> + Send;
 }
 
 /// Everything the router needs of a store.

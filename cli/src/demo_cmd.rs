@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, TimeZone, Utc};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use leadflow::config::{AlertKind, Config};
@@ -17,7 +17,7 @@ use leadflow::scoring::ModelBlend;
 use leadflow_demo::{render, SalesTeam, Scenario, ScenarioParams};
 use leadflow_local::pipeline::{Channel, Pipeline};
 use leadflow_local::simulate::{Input, Reactor, Simulation};
-use leadflow_store_sqlite::{Durability, SqliteStore, StoreOptions};
+use leadflow_store_sqlite::{ChangeKind, ChangelogEntry, Durability, SqliteStore, StoreOptions};
 
 use crate::config_source;
 
@@ -33,7 +33,9 @@ pub struct DemoCmd {
     #[arg(long, default_value_t = ScenarioParams::DEFAULT_LEADS_PER_WEEK)]
     pub leads_per_week: u32,
     /// Keep what the demo simulated in this data directory (`leadflow serve --data DIR`
-    /// opens it); by default a temporary directory, removed at the end.
+    /// opens it, dashboard included); by default a temporary directory, removed at the end.
+    /// Kept data is simulated up to this week's Monday, so that the dashboard's default
+    /// period (the last 30 days) shows it.
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// Configuration (default: the built-in example).
@@ -44,9 +46,18 @@ pub struct DemoCmd {
     pub quiet: bool,
 }
 
-/// The simulated month starts on a Monday, so that weeks line up with working days.
-fn start() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 10, 5, 0, 0, 0).unwrap()
+/// The simulated month starts on a Monday, so that weeks line up with working days: a fixed
+/// one for the report (the same seed prints the same month), the one `weeks` before this
+/// week's for kept data (it ends when the week began, so that it reads as recent activity).
+fn start(weeks: u32, kept: bool, today: NaiveDate) -> DateTime<Utc> {
+    if !kept {
+        return Utc.with_ymd_and_hms(2026, 10, 5, 0, 0, 0).unwrap();
+    }
+    let this_monday = today - TimeDelta::days(i64::from(today.weekday().num_days_from_monday()));
+    (this_monday - TimeDelta::weeks(i64::from(weeks)))
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_utc()
 }
 
 pub fn run(args: DemoCmd) -> ExitCode {
@@ -137,7 +148,8 @@ async fn demo(
         weeks: args.weeks,
         leads_per_week: args.leads_per_week,
     };
-    let scenario = Scenario::generate_with(args.seed, params, start(), &config);
+    let start = start(args.weeks, args.data.is_some(), Utc::now().date_naive());
+    let scenario = Scenario::generate_with(args.seed, params, start, &config);
     for rep in &scenario.reps {
         store.put_rep(rep.clone()).await?;
     }
@@ -153,6 +165,16 @@ async fn demo(
     );
     if let Some(model) = model {
         pipeline = pipeline.with_model(model);
+    }
+    if args.data.is_some() {
+        publish_demo_rules(
+            &store,
+            &config,
+            args.config.as_deref(),
+            &pipeline.version,
+            start,
+        )
+        .await?;
     }
     let mut sim = Simulation::new(pipeline, scenario.start);
     for event in &scenario.events {
@@ -217,4 +239,60 @@ async fn demo(
         ));
     }
     Ok(out)
+}
+
+/// Kept data records the rules it was scored with as the first published version, so that
+/// `serve` scores with them and the dashboard's rules page shows where they came from.
+async fn publish_demo_rules(
+    store: &SqliteStore,
+    config: &Config,
+    config_path: Option<&std::path::Path>,
+    version: &str,
+    at: DateTime<Utc>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let model = crate::publish_cmd::read_model(config, config_path)?;
+    let mut summary = leadflow::scoring::changes::describe_changes(None, &config.scoring);
+    if let Some(m) = &model {
+        summary.push(format!(
+            "model {} blended in at weight {} (held-out AUC {:.3})",
+            m.model.model_version, m.weight, m.model.metrics.auc
+        ));
+    }
+    let entry = ChangelogEntry {
+        seq: 0,
+        version: version.to_string(),
+        kind: if model.is_some() {
+            ChangeKind::RulesAndModel
+        } else {
+            ChangeKind::Rules
+        },
+        published_at: at,
+        published_by: "leadflow demo".to_string(),
+        note: Some("the rules the demo's weeks were scored with".to_string()),
+        summary,
+        scoring_config: config.scoring.clone(),
+        model_json: model.as_ref().map(|m| m.json.clone()),
+        model_weight: model.as_ref().map(|m| m.weight),
+    };
+    store.publish(&entry).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_data_ends_on_this_weeks_monday() {
+        let wednesday = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        let s = start(4, true, wednesday);
+        assert_eq!(s, Utc.with_ymd_and_hms(2026, 10, 26, 0, 0, 0).unwrap());
+        assert_eq!(s.weekday(), chrono::Weekday::Mon);
+        let monday = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        assert_eq!(start(4, true, monday), s);
+        assert_eq!(
+            start(4, false, wednesday),
+            Utc.with_ymd_and_hms(2026, 10, 5, 0, 0, 0).unwrap()
+        );
+    }
 }

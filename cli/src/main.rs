@@ -4,6 +4,7 @@
 mod backtest_cmd;
 mod config_cmd;
 mod config_source;
+mod dashboard_versions;
 mod demo_cmd;
 mod publish_cmd;
 mod replay_cmd;

@@ -71,13 +71,13 @@ pub fn run_changelog(cli: ChangelogCmd) -> ExitCode {
 }
 
 /// The model a configuration blends in, as the changelog records it.
-struct PublishedModel {
-    json: String,
-    model: Model,
-    weight: f64,
+pub(crate) struct PublishedModel {
+    pub(crate) json: String,
+    pub(crate) model: Model,
+    pub(crate) weight: f64,
 }
 
-fn read_model(
+pub(crate) fn read_model(
     config: &Config,
     config_path: Option<&Path>,
 ) -> Result<Option<PublishedModel>, String> {

@@ -10,7 +10,7 @@ use clap::Args;
 use leadflow::config::Config;
 use leadflow::ports::{Alert, Notifier, NotifyError, RepStore};
 use leadflow::scoring::ModelBlend;
-use leadflow_api::{router, AppState, ConfigHandle, SystemClock};
+use leadflow_api::{AppState, ConfigHandle, SystemClock};
 use leadflow_local::pipeline::{Channel, Pipeline};
 use leadflow_local::runtime::Runtime;
 use leadflow_local::waking::WakingStore;
@@ -19,6 +19,7 @@ use leadflow_store_sqlite::{Durability, SqliteStore, StoreOptions};
 use tokio::sync::Notify;
 
 use crate::config_source;
+use crate::dashboard_versions::SqliteVersions;
 
 #[derive(Debug, Args)]
 pub struct ServeCmd {
@@ -186,8 +187,13 @@ async fn serve(
     let pipeline = Arc::new(pipeline);
     let clock = Arc::new(SystemClock);
     let workers = Runtime::start(pipeline, clock.clone(), wake.clone());
+    let versions = SqliteVersions(store.clone());
     let api_store = WakingStore { inner: store, wake };
-    let app = router(AppState::new(ConfigHandle::new(config), api_store, clock));
+    // The API under /v1 and the dashboard's pages under / on one router.
+    let app = leadflow_dashboard::app(
+        AppState::new(ConfigHandle::new(config), api_store, clock),
+        versions,
+    );
 
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -197,6 +203,7 @@ async fn serve(
         "leadflow listening on http://{addr} (data in {})",
         args.data.display()
     );
+    println!("Dashboard: http://{addr}/ (sign in with an API key)");
     match generated {
         Some(key) => println!(
             "No [auth].api_keys configured: generated one for this run.\n  Authorization: Bearer {key}"

@@ -77,6 +77,14 @@ impl leadflow_api::LeadScan for WakingStore {
             .leads_created_between(Some(since), Some(until))
             .await
     }
+
+    async fn facts_created_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<std::sync::Arc<leadflow::metrics::LeadFacts>>, StoreError> {
+        self.inner.facts_created_between(since, until).await
+    }
 }
 
 impl RepStore for WakingStore {

@@ -37,6 +37,12 @@ pub enum OpenError {
         found: i64,
         supported: i64,
     },
+    #[error("computing the lead facts (metrics summaries) of database {path} failed: {source}")]
+    Facts {
+        path: PathBuf,
+        #[source]
+        source: SqliteError,
+    },
     #[error("migrating database {path} to schema version {version} failed: {source}")]
     Migration {
         path: PathBuf,

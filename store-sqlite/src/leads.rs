@@ -150,6 +150,7 @@ pub(crate) fn write_lead_tx(tx: &Transaction<'_>, w: &LeadWrite) -> Result<(), F
                 .execute(params![id, due_kind_name(kind), instant("due", at)?])?;
         }
     }
+    crate::facts::record(tx, w)?;
     Ok(())
 }
 
@@ -250,7 +251,7 @@ pub(crate) fn due_tx(
     Ok(ids)
 }
 
-fn history_tx(tx: &Transaction<'_>, id: &str) -> Result<Vec<HistoryEntry>, Failure> {
+pub(crate) fn history_tx(tx: &Transaction<'_>, id: &str) -> Result<Vec<HistoryEntry>, Failure> {
     let mut stmt =
         tx.prepare_cached("SELECT at, kind, detail FROM history WHERE lead_id = ?1 ORDER BY seq")?;
     let rows = stmt

@@ -13,6 +13,7 @@ mod codec;
 mod cursor;
 mod delivery;
 mod error;
+mod facts;
 mod intake;
 mod leads;
 mod lock;

@@ -10,6 +10,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::blocking::run_blocking;
 use crate::error::{Failure, OpenError};
+use crate::facts::{self, FactsCache};
 use crate::lock::DirLock;
 use crate::schema;
 
@@ -73,6 +74,7 @@ pub(crate) struct Inner {
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     pub(crate) max_attempts: u32,
+    pub(crate) facts: FactsCache,
     dir: PathBuf,
     // Declared last so it is dropped last: the lock outlives every connection.
     _lock: DirLock,
@@ -107,6 +109,10 @@ impl SqliteStore {
         debug_assert_eq!(mode.to_ascii_lowercase(), "wal");
         configure(&writer, &options).map_err(database)?;
         schema::migrate(&mut writer, &path)?;
+        facts::prepare(&mut writer).map_err(|source| OpenError::Facts {
+            path: path.clone(),
+            source,
+        })?;
         let readers = (0..options.readers.max(1))
             .map(|_| {
                 let conn = Connection::open_with_flags(
@@ -118,16 +124,22 @@ impl SqliteStore {
             })
             .collect::<Result<Vec<_>, rusqlite::Error>>()
             .map_err(database)?;
-        Ok(SqliteStore {
+        let store = SqliteStore {
             inner: Arc::new(Inner {
                 writer: Mutex::new(writer),
                 readers,
                 next_reader: AtomicUsize::new(0),
                 max_attempts: options.max_attempts.max(1),
+                facts: FactsCache::default(),
                 dir,
                 _lock: lock,
             }),
-        })
+        };
+        store.warm_facts().map_err(|e| OpenError::Facts {
+            path: path.clone(),
+            source: crate::error::SqliteError::Task(e.to_string()),
+        })?;
+        Ok(store)
     }
 
     /// The data directory.
@@ -173,7 +185,7 @@ impl SqliteStore {
 
 impl Inner {
     /// A free reader if there is one, else wait for the next in turn.
-    fn reader(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn reader(&self) -> MutexGuard<'_, Connection> {
         let n = self.readers.len();
         let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
         for i in 0..n {

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::identity::KnownLead;
 use crate::domain::{DomainEvent, HistoryEntry, Lead, LeadId, Rep, RepId};
+use crate::metrics::LeadFacts;
 use crate::ports::{
     Acceptance, DeliveryLog, DueKind, DueTimes, Intake, LeadPage, LeadQuery, LeadStore, LeadWrite,
     Outbox, RepStore, ScoreJob, StoreError,
@@ -30,6 +31,8 @@ struct State {
     seen_events: HashSet<String>,
     score_queue: VecDeque<ScoreJob>,
     delivered: HashSet<String>,
+    /// Each lead's metrics summary, updated by every write (as a store that keeps it does).
+    facts: HashMap<LeadId, Arc<LeadFacts>>,
 }
 
 /// Cheap to clone: clones share the same state.
@@ -59,6 +62,23 @@ impl MemoryStore {
         let mut leads: Vec<Lead> = self.state().leads.values().cloned().collect();
         leads.sort_by(|a, b| a.id.cmp(&b.id));
         leads
+    }
+
+    /// The metrics summaries of the leads with `since <= created_at < until`, in id order.
+    pub fn facts_created_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Vec<Arc<LeadFacts>> {
+        let mut facts: Vec<Arc<LeadFacts>> = self
+            .state()
+            .facts
+            .values()
+            .filter(|f| f.created_at >= since && f.created_at < until)
+            .cloned()
+            .collect();
+        facts.sort_by(|a, b| a.lead_id.cmp(&b.lead_id));
+        facts
     }
 
     /// Every event ever written to the outbox, published or not, in write order.
@@ -141,6 +161,8 @@ impl LeadStore for MemoryStore {
         if let Some((domain, rep)) = w.account_owner {
             s.accounts.insert(domain, rep);
         }
+        let facts = LeadFacts::update(s.facts.get(&id).map(|f| &**f), &w.lead, &w.history);
+        s.facts.insert(id.clone(), Arc::new(facts));
         s.history.entry(id.clone()).or_default().extend(w.history);
         s.outbox.extend(w.events.into_iter().map(|e| (e, false)));
         s.due.insert(id.clone(), w.due);

@@ -18,150 +18,20 @@
 //! - `recycled` / `reactivated`: leads of the cohort recycled / reactivated at least once.
 //! - `score_distribution`: current totals in ten bands of 10 points; 100 falls in the last.
 
+mod facts;
+pub mod overview;
+mod overview_compute;
+mod overview_csv;
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use crate::domain::{HistoryEntry, HistoryKind, Lead, RepId, Status, Tier};
+use crate::domain::{RepId, Tier};
 
-/// What one lead contributes to the metrics.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LeadFacts {
-    pub tier: Tier,
-    pub score: f64,
-    pub reached_mql: bool,
-    pub assigned: bool,
-    pub contacted: bool,
-    pub qualified: bool,
-    pub won: bool,
-    /// Each rep the lead was assigned to, once per assignment.
-    pub assignments: Vec<RepId>,
-    /// The rep holding the lead now, while it is open (assigned, contacted, qualified).
-    pub open_with: Option<RepId>,
-    /// First-response times, with the rep who answered.
-    pub responses: Vec<(RepId, i64)>,
-    /// Each breach, with the rep whose clock it was.
-    pub breaches: Vec<RepId>,
-    pub pipeline_amount: Option<f64>,
-    pub won_amount: Option<f64>,
-    pub recycled: bool,
-    pub reactivated: bool,
-}
-
-/// A history entry with its detail parsed.
-struct Parsed {
-    kind: HistoryKind,
-    detail: Value,
-}
-
-/// Sum up one lead from its state and its history (oldest first).
-pub fn lead_facts(lead: &Lead, history: &[HistoryEntry]) -> LeadFacts {
-    // Each detail is JSON text: parse it once, not once per question asked of it.
-    let parsed: Vec<Parsed> = history
-        .iter()
-        .map(|e| Parsed {
-            kind: e.kind,
-            detail: e.detail(),
-        })
-        .collect();
-    let history = parsed.as_slice();
-    let detail_str = |e: &Parsed, key: &str| -> Option<String> {
-        e.detail
-            .get(key)
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    };
-    let has = |kind: HistoryKind| history.iter().any(|e| e.kind == kind);
-
-    let mut assignments: Vec<RepId> = history
-        .iter()
-        .filter(|e| matches!(e.kind, HistoryKind::Assigned | HistoryKind::Reassigned))
-        .filter_map(|e| detail_str(e, "rep_id"))
-        .collect();
-    if assignments.is_empty() {
-        assignments.extend(lead.owner.as_ref().map(|o| o.rep_id.clone()));
-    }
-
-    let dispositions: Vec<&Parsed> = history
-        .iter()
-        .filter(|e| e.kind == HistoryKind::Disposition)
-        .collect();
-    let mut responses: Vec<(RepId, i64)> = dispositions
-        .iter()
-        .filter_map(|e| {
-            let secs = e.detail.get("response_seconds")?.as_i64()?;
-            Some((detail_str(e, "rep_id")?, secs))
-        })
-        .collect();
-    if responses.is_empty() {
-        if let Some(clock) = &lead.sla {
-            if let Some(at) = clock.responded_at {
-                responses.push((clock.rep_id.clone(), (at - clock.assigned_at).num_seconds()));
-            }
-        }
-    }
-
-    let mut breaches: Vec<RepId> = history
-        .iter()
-        .filter(|e| e.kind == HistoryKind::SlaBreached)
-        .filter_map(|e| detail_str(e, "rep_id"))
-        .collect();
-    if breaches.is_empty() {
-        if let Some(clock) = lead.sla.as_ref().filter(|c| c.breached_at.is_some()) {
-            breaches.push(clock.rep_id.clone());
-        }
-    }
-
-    let disposition_to = |status: Status| {
-        dispositions
-            .iter()
-            .any(|e| e.detail.get("to").and_then(Value::as_str) == Some(status.as_str()))
-    };
-    let last_amount = |outcome: &str| {
-        dispositions
-            .iter()
-            .rev()
-            .filter(|e| e.detail.get("outcome").and_then(Value::as_str) == Some(outcome))
-            .find_map(|e| e.detail.get("amount").and_then(Value::as_f64))
-    };
-
-    let assigned = !assignments.is_empty() || lead.sla.is_some();
-    let contacted = !dispositions.is_empty()
-        || matches!(
-            lead.status,
-            Status::Contacted | Status::Qualified | Status::Won | Status::Lost
-        );
-    let qualified = disposition_to(Status::Qualified) || lead.status == Status::Won;
-    let reached_mql = lead.mql
-        || assigned
-        || matches!(lead.status, Status::Mql)
-        || has(HistoryKind::RoutingFallback)
-        || has(HistoryKind::Reactivated);
-
-    LeadFacts {
-        tier: lead.sla.as_ref().map_or(lead.tier, |c| c.tier),
-        score: lead.score.total,
-        reached_mql,
-        assigned,
-        contacted,
-        qualified: qualified || lead.status == Status::Qualified,
-        won: lead.status == Status::Won,
-        assignments,
-        open_with: lead
-            .owner
-            .as_ref()
-            .filter(|_| lead.status.is_owned())
-            .map(|o| o.rep_id.clone()),
-        responses,
-        breaches,
-        pipeline_amount: last_amount("qualified"),
-        won_amount: last_amount("won"),
-        recycled: has(HistoryKind::Recycled) || lead.recycled_at.is_some(),
-        reactivated: has(HistoryKind::Reactivated),
-    }
-}
+pub use facts::{lead_facts, HistoryFacts, LeadFacts, OpenClock};
+pub use overview_compute::{compute_overview, OverviewContext};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TierMetrics {
@@ -212,7 +82,7 @@ pub struct Metrics {
 /// `by_rep` (with zeros when idle), as does any other rep the leads name; every tier appears in
 /// `by_tier`.
 pub fn compute<'a>(
-    facts: &[LeadFacts],
+    facts: impl IntoIterator<Item = &'a LeadFacts>,
     roster: impl IntoIterator<Item = &'a RepId>,
     since: DateTime<Utc>,
     until: DateTime<Utc>,
@@ -229,8 +99,12 @@ pub fn compute<'a>(
     let mut rep_responses: BTreeMap<RepId, Vec<i64>> = BTreeMap::new();
     let mut tier_sla: BTreeMap<Tier, (usize, usize)> = BTreeMap::new();
     let mut bands = [0usize; 10];
+    let (mut leads, mut recycled, mut reactivated) = (0, 0, 0);
 
     for f in facts {
+        leads += 1;
+        recycled += usize::from(f.recycled);
+        reactivated += usize::from(f.reactivated);
         let t = by_tier.entry(f.tier).or_default();
         t.leads += 1;
         t.mql += usize::from(f.reached_mql);
@@ -283,11 +157,11 @@ pub fn compute<'a>(
     Metrics {
         since,
         until,
-        leads: facts.len(),
+        leads,
         by_tier,
         by_rep,
-        recycled: facts.iter().filter(|f| f.recycled).count(),
-        reactivated: facts.iter().filter(|f| f.reactivated).count(),
+        recycled,
+        reactivated,
         score_distribution: bands
             .iter()
             .enumerate()
@@ -301,19 +175,19 @@ pub fn compute<'a>(
 }
 
 /// The band of a score: [0,10) is 0, ..., [90,100] is 9.
-fn band_of(score: f64) -> usize {
+pub(crate) fn band_of(score: f64) -> usize {
     if score.is_nan() {
         return 0;
     }
     ((score.clamp(0.0, 100.0) / 10.0).floor() as usize).min(9)
 }
 
-fn ratio(part: usize, whole: usize) -> Option<f64> {
+pub(crate) fn ratio(part: usize, whole: usize) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
 }
 
 /// The median in whole seconds; the mean of the two middle values when the count is even.
-fn median(values: &mut [i64]) -> Option<i64> {
+pub(crate) fn median(values: &mut [i64]) -> Option<i64> {
     if values.is_empty() {
         return None;
     }
@@ -329,9 +203,9 @@ fn median(values: &mut [i64]) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Owner;
+    use crate::domain::{HistoryEntry, HistoryKind, Lead, Owner, Status};
     use crate::sla::SlaClock;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn at(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()
