@@ -7,12 +7,14 @@
 //!   they never stall the async workers; without a runtime they run inline.
 //! - `open` takes an exclusive lock on `DIR/leadflow.lock`: one process per data directory.
 
+mod batch;
 mod blocking;
 mod changelog;
 mod codec;
 mod cursor;
 mod delivery;
 mod error;
+mod group_commit;
 mod intake;
 mod leads;
 mod lock;
@@ -22,6 +24,7 @@ mod reps;
 mod schema;
 mod store;
 
+pub use batch::{BatchReport, FailedMessage, RetryPolicy, TxStore};
 pub use changelog::{ChangeKind, ChangelogEntry};
 pub use error::{OpenError, SqliteError};
 pub use intake::SCORE_QUEUE;
