@@ -26,8 +26,7 @@ use crate::blocking::run_blocking;
 use crate::codec::instant;
 use crate::error::Failure;
 use crate::leads::{
-    due_tx, history_tx, known_by, lead_tx, list_tx, write_lead_tx, BY_EMAIL_SQL,
-    BY_EXTERNAL_ID_SQL,
+    due_tx, history_tx, known_by, lead_tx, list_tx, write_lead_tx, BY_EMAIL_SQL, BY_EXTERNAL_ID_SQL,
 };
 use crate::outbox::{relay_tx, Routes};
 use crate::queue::{ack_tx, backoff, release_tx, Message, Release};

@@ -44,6 +44,8 @@ impl Intake for SqliteStore {
         if self.inner.intake.send(request).is_err() {
             return Err(SqliteError::Closed.into());
         }
-        answer.await.map_err(|_| StoreError::from(SqliteError::Closed))?
+        answer
+            .await
+            .map_err(|_| StoreError::from(SqliteError::Closed))?
     }
 }

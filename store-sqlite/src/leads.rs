@@ -167,7 +167,11 @@ pub(crate) const BY_EXTERNAL_ID_SQL: &str = "SELECT k.lead_id, l.email FROM exte
      LEFT JOIN leads l ON l.id = k.lead_id WHERE k.external_id = ?1";
 
 /// The lead a link table points `key` at, with the lead's email.
-pub(crate) fn known_by(tx: &Connection, sql: &str, key: &str) -> Result<Option<KnownLead>, Failure> {
+pub(crate) fn known_by(
+    tx: &Connection,
+    sql: &str,
+    key: &str,
+) -> Result<Option<KnownLead>, Failure> {
     let found: Option<(String, Option<String>)> = tx
         .prepare_cached(sql)?
         .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -286,7 +290,8 @@ impl LeadStore for SqliteStore {
 
     async fn lead_by_email(&self, email: &str) -> Result<Option<KnownLead>, StoreError> {
         let email = email.to_string();
-        self.read(move |tx| known_by(tx, BY_EMAIL_SQL, &email)).await
+        self.read(move |tx| known_by(tx, BY_EMAIL_SQL, &email))
+            .await
     }
 
     async fn lead_by_external_id(

@@ -16,10 +16,7 @@ use crate::store::SqliteStore;
 pub type Routes = fn(&DomainEvent) -> Vec<&'static str>;
 
 /// `(seq, stored body, event)` of up to `limit` pending events, oldest first.
-fn pending_tx(
-    tx: &Connection,
-    limit: usize,
-) -> Result<Vec<(i64, String, DomainEvent)>, Failure> {
+fn pending_tx(tx: &Connection, limit: usize) -> Result<Vec<(i64, String, DomainEvent)>, Failure> {
     let mut stmt = tx
         .prepare_cached("SELECT seq, body FROM outbox WHERE published = 0 ORDER BY seq LIMIT ?1")?;
     let rows = stmt

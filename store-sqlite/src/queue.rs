@@ -95,12 +95,7 @@ pub(crate) fn enqueue_tx(
     Ok(tx.last_insert_rowid())
 }
 
-fn dead_letter_tx(
-    tx: &Connection,
-    id: i64,
-    error: Option<&str>,
-    now: i64,
-) -> Result<(), Failure> {
+fn dead_letter_tx(tx: &Connection, id: i64, error: Option<&str>, now: i64) -> Result<(), Failure> {
     tx.prepare_cached(
         "INSERT INTO dead_letters (id, queue, payload, enqueued_at, attempts, last_error, dead_at)
          SELECT id, queue, payload, enqueued_at, attempts, coalesce(?2, last_error), ?3

@@ -65,7 +65,11 @@ async fn a_failing_job_is_undone_and_released_while_the_others_commit() {
         s.lead("ld_poison").await.unwrap().is_none(),
         "the failed job's write was rolled back with its savepoint"
     );
-    assert_eq!(s.queue_depth(QUEUE).await.unwrap(), 1, "only the poison left");
+    assert_eq!(
+        s.queue_depth(QUEUE).await.unwrap(),
+        1,
+        "only the poison left"
+    );
     assert_eq!(
         (report.relayed, s.queue_depth("next").await.unwrap()),
         (2, 2),
@@ -85,7 +89,8 @@ async fn a_job_that_keeps_failing_becomes_a_dead_letter_and_does_not_stop_new_wo
     )
     .unwrap();
     queue_leads(&s, &["ld_poison"]).await;
-    let fail_poison = |_: &leadflow_store_sqlite::TxStore<'_>, m: &leadflow_store_sqlite::Message| {
+    let fail_poison = |_: &leadflow_store_sqlite::TxStore<'_>,
+                       m: &leadflow_store_sqlite::Message| {
         let id: String = m.decode().map_err(|e| e.to_string())?;
         if id == "ld_poison" {
             Err("always fails".to_string())
@@ -96,13 +101,19 @@ async fn a_job_that_keeps_failing_becomes_a_dead_letter_and_does_not_stop_new_wo
     let mut releases = Vec::new();
     for (minute, fresh_id) in [(0, "ld_1"), (10, "ld_2")] {
         queue_leads(&s, &[fresh_id]).await;
-        let claimed = s.claim(QUEUE, 10, VISIBILITY, minutes(minute)).await.unwrap();
+        let claimed = s
+            .claim(QUEUE, 10, VISIBILITY, minutes(minute))
+            .await
+            .unwrap();
         assert_eq!(claimed.len(), 2, "the poison and the new job");
         let report = s
             .work_batch(claimed, minutes(minute), RETRY, None, fail_poison)
             .await
             .unwrap();
-        assert_eq!(report.handled, 1, "the new job is handled beside the poison");
+        assert_eq!(
+            report.handled, 1,
+            "the new job is handled beside the poison"
+        );
         releases.push(report.failed[0].release);
     }
     assert_eq!(releases, [Release::Retry, Release::DeadLettered]);
@@ -120,7 +131,8 @@ async fn a_batch_that_dies_before_its_commit_leaves_every_job_queued_and_nothing
     let outcome = s
         .work_batch(claimed, minutes(0), RETRY, Some(to_next), |store, m| {
             let id: String = m.decode().map_err(|e| e.to_string())?;
-            pollster::block_on(store.write_lead(new_write(lead(&id)))).map_err(|e| e.to_string())?;
+            pollster::block_on(store.write_lead(new_write(lead(&id))))
+                .map_err(|e| e.to_string())?;
             if id == "ld_crash" {
                 panic!("the process dies mid-batch");
             }
@@ -130,9 +142,16 @@ async fn a_batch_that_dies_before_its_commit_leaves_every_job_queued_and_nothing
 
     assert!(outcome.is_err(), "the batch reports its failure");
     for id in ["ld_a", "ld_b", "ld_crash"] {
-        assert!(s.lead(id).await.unwrap().is_none(), "{id} was not committed");
+        assert!(
+            s.lead(id).await.unwrap().is_none(),
+            "{id} was not committed"
+        );
     }
-    assert_eq!(s.queue_depth(QUEUE).await.unwrap(), 3, "no job was acknowledged");
+    assert_eq!(
+        s.queue_depth(QUEUE).await.unwrap(),
+        3,
+        "no job was acknowledged"
+    );
     // As on a restart: the claimed jobs come back, each with its claim counted.
     s.make_all_visible(minutes(1)).await.unwrap();
     let again = s.claim(QUEUE, 10, VISIBILITY, minutes(1)).await.unwrap();
@@ -156,7 +175,10 @@ async fn concurrent_accepts_are_each_committed_once_through_the_group_committer(
     let mut accepted = 0;
     for t in tasks {
         let answer = t.await.unwrap().unwrap();
-        accepted += answer.iter().filter(|a| **a == Acceptance::Accepted).count();
+        accepted += answer
+            .iter()
+            .filter(|a| **a == Acceptance::Accepted)
+            .count();
     }
     assert_eq!(accepted, 200);
     assert_eq!(s.queue_depth(SCORE_QUEUE).await.unwrap(), 200);
