@@ -24,7 +24,7 @@ use leadflow::usecases::score::score_event;
 use leadflow::usecases::sla_check::{check_slas, SlaReport};
 use leadflow::usecases::UseCaseError;
 use leadflow_store_sqlite::queue::backoff;
-use leadflow_store_sqlite::{Message, Release, Routes, SqliteStore};
+use leadflow_store_sqlite::{Message, Release, RetryPolicy, Routes, SqliteStore, TxStore};
 
 /// Where intake puts accepted events.
 pub use leadflow_store_sqlite::SCORE_QUEUE;
@@ -135,10 +135,19 @@ impl<N: Notifier> Pipeline<N> {
 
     /// Score the accepted events waiting on the score queue.
     pub async fn work_score(&self, now: DateTime<Utc>) -> Result<WorkReport, PipelineError> {
-        self.work(SCORE_QUEUE, now, |message| async move {
+        let (config, version, model) = (
+            self.config.clone(),
+            self.version.clone(),
+            self.model.clone(),
+        );
+        self.work_in_one_transaction(SCORE_QUEUE, now, move |store, message| {
             let job: ScoreJob = message.decode().map_err(|e| e.to_string())?;
-            score_event(&self.store, &job, &self.config, self.scorer(), now)
-                .await
+            let scorer = Scorer {
+                version: &version,
+                model: model.as_ref(),
+            };
+            // The transaction's ports never wait: the future is done in one poll.
+            pollster::block_on(score_event(store, &job, &config, scorer, now))
                 .map(|_| ())
                 .map_err(|e| e.to_string())
         })
@@ -147,10 +156,10 @@ impl<N: Notifier> Pipeline<N> {
 
     /// Route the leads that qualified.
     pub async fn work_route(&self, now: DateTime<Utc>) -> Result<WorkReport, PipelineError> {
-        self.work(ROUTE_QUEUE, now, |message| async move {
+        let config = self.config.clone();
+        self.work_in_one_transaction(ROUTE_QUEUE, now, move |store, message| {
             let event: DomainEvent = message.decode().map_err(|e| e.to_string())?;
-            route_lead(&self.store, &event.lead_id, &self.config, now)
-                .await
+            pollster::block_on(route_lead(store, &event.lead_id, &config, now))
                 .map(|_| ())
                 .map_err(|e| e.to_string())
         })
@@ -198,6 +207,35 @@ impl<N: Notifier> Pipeline<N> {
         Ok(run_decay(&self.store, &self.config, self.scorer(), now, 10_000).await?)
     }
 
+    /// The hot path alone: relay, score and route until nothing of them is left at `now`
+    /// (alerts are left on the notify queue for [`Pipeline::drain_alerts`]). Each score and
+    /// route batch is one transaction that also relays what it caused, so a lead accepted
+    /// before the pass is routed by its end.
+    pub async fn drain_hot(&self, now: DateTime<Utc>) -> Result<usize, PipelineError> {
+        let mut total = 0;
+        loop {
+            let relayed = self.relay().await?;
+            let score = self.work_score(now).await?;
+            let route = self.work_route(now).await?;
+            total += relayed + score.touched() + route.touched();
+            if score.touched() < self.batch && route.touched() < self.batch {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Relay, then send every alert waiting at `now`.
+    pub async fn drain_alerts(&self, now: DateTime<Utc>) -> Result<usize, PipelineError> {
+        let mut total = self.relay().await?;
+        loop {
+            let notify = self.work_notify(now).await?;
+            total += notify.touched();
+            if notify.touched() < self.batch {
+                return Ok(total);
+            }
+        }
+    }
+
     /// Relay and run every worker until nothing is left to do at `now`. Work flows one way
     /// (score, then route, then notify), so one pass clears everything that was waiting; a
     /// stage that claimed a full batch may have left more, and then another pass runs.
@@ -219,6 +257,48 @@ impl<N: Notifier> Pipeline<N> {
                 return Ok(total);
             }
         }
+    }
+
+    /// Claim up to a batch of `queue` and handle it in one write transaction (a savepoint per
+    /// message, acknowledged or released in the same commit, the outbox relayed before it):
+    /// the hot path, score and route. See `SqliteStore::work_batch`.
+    async fn work_in_one_transaction<F>(
+        &self,
+        queue: &'static str,
+        now: DateTime<Utc>,
+        handle: F,
+    ) -> Result<WorkReport, PipelineError>
+    where
+        F: FnMut(&TxStore<'_>, &Message) -> Result<(), String> + Send + 'static,
+    {
+        let messages = self
+            .store
+            .claim(queue, self.batch, self.visibility, now)
+            .await?;
+        if messages.is_empty() {
+            return Ok(WorkReport::default());
+        }
+        let retry = RetryPolicy {
+            base: self.retry_base,
+            max: self.retry_max,
+        };
+        let batch = self
+            .store
+            .work_batch(messages, now, retry, Some(self.routes), handle)
+            .await?;
+        let mut report = WorkReport {
+            handled: batch.handled,
+            ..WorkReport::default()
+        };
+        for failed in &batch.failed {
+            let (id, attempts, error) = (failed.id, failed.attempts, &failed.error);
+            tracing::warn!(queue, id, attempts, %error, "message failed");
+            match failed.release {
+                Release::DeadLettered => report.dead_lettered += 1,
+                Release::Retry | Release::Gone => report.retried += 1,
+            }
+        }
+        Ok(report)
     }
 
     /// Claim up to a batch of `queue` and run `handle` on each message: acknowledge on

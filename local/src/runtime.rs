@@ -1,5 +1,6 @@
-//! The pipeline running on its own: one task works the queues (woken when intake accepts an
-//! event, and polling as a fallback), one task fires the SLA and decay schedules. Used by
+//! The pipeline running on its own: one task works the hot path (score, route; woken when
+//! intake accepts an event, and polling as a fallback), one sends the alerts, and one each
+//! fires the SLA and decay schedules. Used by
 //! `leadflow serve` with the system clock.
 
 use std::sync::Arc;
@@ -28,10 +29,17 @@ impl Runtime {
         wake: Arc<Notify>,
     ) -> Runtime {
         let (stop, stopped) = watch::channel(false);
+        let alerts_due = Arc::new(Notify::new());
         let worker = tokio::spawn(work_queues(
             pipeline.clone(),
             clock.clone(),
-            wake,
+            (wake, alerts_due.clone()),
+            stopped.clone(),
+        ));
+        let alerts = tokio::spawn(send_alerts(
+            pipeline.clone(),
+            clock.clone(),
+            alerts_due,
             stopped.clone(),
         ));
         let sla_every = pipeline.config.sla.check_interval.to_std();
@@ -69,7 +77,7 @@ impl Runtime {
         }));
         Runtime {
             stop,
-            tasks: vec![worker, sla, decay],
+            tasks: vec![worker, alerts, sla, decay],
         }
     }
 
@@ -84,29 +92,55 @@ impl Runtime {
     }
 }
 
+/// The hot path (score, route): runs whenever intake wakes it, polls as a fallback, and wakes
+/// the alert sender when it did something (it may have queued alerts).
 async fn work_queues<N: Notifier>(
     pipeline: Arc<Pipeline<N>>,
     clock: Arc<dyn Clock>,
-    wake: Arc<Notify>,
+    (wake, alerts_due): (Arc<Notify>, Arc<Notify>),
     mut stopped: watch::Receiver<bool>,
 ) {
     loop {
         if *stopped.borrow() {
             return;
         }
-        let done = match pipeline.drain(clock.now()).await {
+        let done = match pipeline.drain_hot(clock.now()).await {
             Ok(n) => n,
             Err(e) => {
                 tracing::error!(error = %e, "queue worker failed; retrying");
                 0
             }
         };
-        if done == 0 {
+        if done > 0 {
+            alerts_due.notify_one();
+        } else {
             tokio::select! {
                 _ = wake.notified() => {}
                 _ = tokio::time::sleep(IDLE_POLL) => {}
                 _ = stopped.changed() => {}
             }
+        }
+    }
+}
+
+/// Alerts off the hot path: a slow webhook delays other alerts, never scoring or routing.
+async fn send_alerts<N: Notifier>(
+    pipeline: Arc<Pipeline<N>>,
+    clock: Arc<dyn Clock>,
+    due: Arc<Notify>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    loop {
+        if *stopped.borrow() {
+            return;
+        }
+        if let Err(e) = pipeline.drain_alerts(clock.now()).await {
+            tracing::error!(error = %e, "alert worker failed; retrying");
+        }
+        tokio::select! {
+            _ = due.notified() => {}
+            _ = tokio::time::sleep(IDLE_POLL) => {}
+            _ = stopped.changed() => {}
         }
     }
 }

@@ -31,6 +31,11 @@ pub enum OpenError {
         #[source]
         source: rusqlite::Error,
     },
+    #[error("cannot start the thread that commits accepted events: {source}")]
+    CommitThread {
+        #[source]
+        source: std::io::Error,
+    },
     #[error("database {path} has schema version {found}, newer than the {supported} this leadflow knows: use a newer leadflow")]
     NewerSchema {
         path: PathBuf,
@@ -75,6 +80,10 @@ pub enum SqliteError {
     UnknownValue { field: &'static str, value: String },
     #[error("cursor is not one this store issued: {0}")]
     InvalidCursor(String),
+    #[error("the commit of a group of accepted events failed: {0}")]
+    GroupCommit(String),
+    #[error("the store was closed before the accepted events were committed")]
+    Closed,
     #[error("the blocking task of a store operation failed: {0}")]
     Task(String),
 }

@@ -33,7 +33,7 @@ const CREATE: &str = "
     );";
 
 /// Fold `w` into its lead's facts, in the write's transaction.
-pub(crate) fn record(tx: &Transaction<'_>, w: &LeadWrite) -> Result<(), Failure> {
+pub(crate) fn record(tx: &Connection, w: &LeadWrite) -> Result<(), Failure> {
     let previous: Option<String> = tx
         .prepare_cached("SELECT body FROM lead_facts WHERE lead_id = ?1")?
         .query_row([&w.lead.id], |r| r.get(0))

@@ -1,19 +1,21 @@
 //! `Intake`: an inbound event is accepted once. Recording its id as seen and putting its
 //! score job on the "score" queue happen in one transaction, so an acknowledged event is
-//! always queued, and a redelivered one never is.
+//! always queued, and a redelivered one never is. Concurrent requests share one transaction
+//! (`group_commit`).
 
 use leadflow::ports::{Acceptance, Intake, ScoreJob, StoreError};
-use rusqlite::Transaction;
+use rusqlite::Connection;
 
 use crate::codec::{instant, to_json};
-use crate::error::Failure;
+use crate::error::{Failure, SqliteError};
+use crate::group_commit::Request;
 use crate::queue::enqueue_tx;
 use crate::store::SqliteStore;
 
 /// The queue the score workers consume.
 pub const SCORE_QUEUE: &str = "score";
 
-fn accept_tx(tx: &Transaction<'_>, jobs: &[ScoreJob]) -> Result<Vec<Acceptance>, Failure> {
+pub(crate) fn accept_tx(tx: &Connection, jobs: &[ScoreJob]) -> Result<Vec<Acceptance>, Failure> {
     let mut out = Vec::with_capacity(jobs.len());
     for job in jobs {
         let new = tx
@@ -36,6 +38,14 @@ impl Intake for SqliteStore {
         if jobs.is_empty() {
             return Ok(Vec::new());
         }
-        self.write(move |tx| accept_tx(tx, &jobs)).await
+        // Through the group committer: one transaction for every request waiting with this one.
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let request = Request { jobs, reply };
+        if self.inner.intake.send(request).is_err() {
+            return Err(SqliteError::Closed.into());
+        }
+        answer
+            .await
+            .map_err(|_| StoreError::from(SqliteError::Closed))?
     }
 }

@@ -7,7 +7,7 @@ use leadflow::domain::{HistoryEntry, HistoryKind, Lead, LeadId};
 use leadflow::ports::{DueKind, LeadPage, LeadQuery, LeadStore, LeadWrite, StoreError};
 use leadflow::routing::Pool;
 use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, OptionalExtension, Transaction};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 
 use crate::codec::{from_instant, from_json, instant, to_json};
 use crate::cursor::{self, ListPosition};
@@ -37,7 +37,7 @@ fn history_kind(name: &str) -> Result<HistoryKind, SqliteError> {
 
 /// Every part of `w`, in the caller's transaction; any error leaves the transaction to be
 /// rolled back by the caller.
-pub(crate) fn write_lead_tx(tx: &Transaction<'_>, w: &LeadWrite) -> Result<(), Failure> {
+pub(crate) fn write_lead_tx(tx: &Connection, w: &LeadWrite) -> Result<(), Failure> {
     let id = &w.lead.id;
     let stored: Option<u64> = tx
         .prepare_cached("SELECT version FROM leads WHERE id = ?1")?
@@ -154,7 +154,7 @@ pub(crate) fn write_lead_tx(tx: &Transaction<'_>, w: &LeadWrite) -> Result<(), F
     Ok(())
 }
 
-fn lead_tx(tx: &Transaction<'_>, id: &str) -> Result<Option<Lead>, Failure> {
+pub(crate) fn lead_tx(tx: &Connection, id: &str) -> Result<Option<Lead>, Failure> {
     let body: Option<String> = tx
         .prepare_cached("SELECT body FROM leads WHERE id = ?1")?
         .query_row([id], |r| r.get(0))
@@ -162,8 +162,17 @@ fn lead_tx(tx: &Transaction<'_>, id: &str) -> Result<Option<Lead>, Failure> {
     Ok(body.map(|b| from_json("lead", &b)).transpose()?)
 }
 
+pub(crate) const BY_EMAIL_SQL: &str = "SELECT k.lead_id, l.email FROM email_links k
+     LEFT JOIN leads l ON l.id = k.lead_id WHERE k.email = ?1";
+pub(crate) const BY_EXTERNAL_ID_SQL: &str = "SELECT k.lead_id, l.email FROM external_id_links k
+     LEFT JOIN leads l ON l.id = k.lead_id WHERE k.external_id = ?1";
+
 /// The lead a link table points `key` at, with the lead's email.
-fn known_by(tx: &Transaction<'_>, sql: &str, key: &str) -> Result<Option<KnownLead>, Failure> {
+pub(crate) fn known_by(
+    tx: &Connection,
+    sql: &str,
+    key: &str,
+) -> Result<Option<KnownLead>, Failure> {
     let found: Option<(String, Option<String>)> = tx
         .prepare_cached(sql)?
         .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -171,7 +180,7 @@ fn known_by(tx: &Transaction<'_>, sql: &str, key: &str) -> Result<Option<KnownLe
     Ok(found.map(|(id, email)| KnownLead { id, email }))
 }
 
-fn list_tx(tx: &Transaction<'_>, query: &LeadQuery) -> Result<LeadPage, Failure> {
+pub(crate) fn list_tx(tx: &Connection, query: &LeadQuery) -> Result<LeadPage, Failure> {
     let limit = query.limit.clamp(1, MAX_PAGE);
     let mut conditions: Vec<&str> = Vec::new();
     let mut args: Vec<Value> = Vec::new();
@@ -232,7 +241,7 @@ const DUE_SQL: &str = "SELECT lead_id FROM due WHERE kind = ?1 AND due_at <= ?2
                        ORDER BY due_at, lead_id LIMIT ?3";
 
 pub(crate) fn due_tx(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     kind: DueKind,
     now: i64,
     limit: usize,
@@ -251,7 +260,11 @@ pub(crate) fn due_tx(
     Ok(ids)
 }
 
+<<<<<<< HEAD
 pub(crate) fn history_tx(tx: &Transaction<'_>, id: &str) -> Result<Vec<HistoryEntry>, Failure> {
+=======
+pub(crate) fn history_tx(tx: &Connection, id: &str) -> Result<Vec<HistoryEntry>, Failure> {
+>>>>>>> speed
     let mut stmt =
         tx.prepare_cached("SELECT at, kind, detail FROM history WHERE lead_id = ?1 ORDER BY seq")?;
     let rows = stmt
@@ -282,15 +295,8 @@ impl LeadStore for SqliteStore {
 
     async fn lead_by_email(&self, email: &str) -> Result<Option<KnownLead>, StoreError> {
         let email = email.to_string();
-        self.read(move |tx| {
-            known_by(
-                tx,
-                "SELECT k.lead_id, l.email FROM email_links k
-                 LEFT JOIN leads l ON l.id = k.lead_id WHERE k.email = ?1",
-                &email,
-            )
-        })
-        .await
+        self.read(move |tx| known_by(tx, BY_EMAIL_SQL, &email))
+            .await
     }
 
     async fn lead_by_external_id(
@@ -298,15 +304,8 @@ impl LeadStore for SqliteStore {
         external_id: &str,
     ) -> Result<Option<KnownLead>, StoreError> {
         let external_id = external_id.to_string();
-        self.read(move |tx| {
-            known_by(
-                tx,
-                "SELECT k.lead_id, l.email FROM external_id_links k
-                 LEFT JOIN leads l ON l.id = k.lead_id WHERE k.external_id = ?1",
-                &external_id,
-            )
-        })
-        .await
+        self.read(move |tx| known_by(tx, BY_EXTERNAL_ID_SQL, &external_id))
+            .await
     }
 
     async fn write_lead(&self, write: LeadWrite) -> Result<(), StoreError> {

@@ -7,13 +7,18 @@
 //!   they never stall the async workers; without a runtime they run inline.
 //! - `open` takes an exclusive lock on `DIR/leadflow.lock`: one process per data directory.
 
+mod batch;
 mod blocking;
 mod changelog;
 mod codec;
 mod cursor;
 mod delivery;
 mod error;
+<<<<<<< HEAD
 mod facts;
+=======
+mod group_commit;
+>>>>>>> speed
 mod intake;
 mod leads;
 mod lock;
@@ -23,6 +28,7 @@ mod reps;
 mod schema;
 mod store;
 
+pub use batch::{BatchReport, FailedMessage, RetryPolicy, TxStore};
 pub use changelog::{ChangeKind, ChangelogEntry};
 pub use error::{OpenError, SqliteError};
 pub use intake::SCORE_QUEUE;

@@ -5,7 +5,7 @@
 
 use leadflow::domain::DomainEvent;
 use leadflow::ports::{Outbox, StoreError};
-use rusqlite::Transaction;
+use rusqlite::Connection;
 
 use crate::codec::{from_json, instant};
 use crate::error::Failure;
@@ -16,10 +16,7 @@ use crate::store::SqliteStore;
 pub type Routes = fn(&DomainEvent) -> Vec<&'static str>;
 
 /// `(seq, stored body, event)` of up to `limit` pending events, oldest first.
-fn pending_tx(
-    tx: &Transaction<'_>,
-    limit: usize,
-) -> Result<Vec<(i64, String, DomainEvent)>, Failure> {
+fn pending_tx(tx: &Connection, limit: usize) -> Result<Vec<(i64, String, DomainEvent)>, Failure> {
     let mut stmt = tx
         .prepare_cached("SELECT seq, body FROM outbox WHERE published = 0 ORDER BY seq LIMIT ?1")?;
     let rows = stmt
@@ -33,6 +30,21 @@ fn pending_tx(
             Ok((seq, body, event))
         })
         .collect()
+}
+
+/// Up to `limit` pending events onto their queues and marked published, in the caller's
+/// transaction; how many.
+pub(crate) fn relay_tx(tx: &Connection, routes: Routes, limit: usize) -> Result<usize, Failure> {
+    let pending = pending_tx(tx, limit)?;
+    for (seq, body, event) in &pending {
+        let at = instant("event.occurred_at", event.occurred_at)?;
+        for queue in routes(event) {
+            enqueue_tx(tx, queue, body, at, at)?;
+        }
+        tx.prepare_cached("UPDATE outbox SET published = 1 WHERE seq = ?1")?
+            .execute([seq])?;
+    }
+    Ok(pending.len())
 }
 
 impl Outbox for SqliteStore {
@@ -68,18 +80,6 @@ impl SqliteStore {
     /// payload, ready from when it occurred) and mark them published, all in one
     /// transaction. Returns how many events were relayed.
     pub async fn relay_to_queues(&self, routes: Routes, limit: usize) -> Result<usize, StoreError> {
-        self.write(move |tx| {
-            let pending = pending_tx(tx, limit)?;
-            for (seq, body, event) in &pending {
-                let at = instant("event.occurred_at", event.occurred_at)?;
-                for queue in routes(event) {
-                    enqueue_tx(tx, queue, body, at, at)?;
-                }
-                tx.prepare_cached("UPDATE outbox SET published = 1 WHERE seq = ?1")?
-                    .execute([seq])?;
-            }
-            Ok(pending.len())
-        })
-        .await
+        self.write(move |tx| relay_tx(tx, routes, limit)).await
     }
 }

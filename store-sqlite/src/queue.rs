@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use leadflow::ports::StoreError;
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -82,7 +82,7 @@ fn nanos(d: Duration) -> i64 {
 
 /// Put a JSON payload on `queue`, claimable from `available_at`, in the caller's transaction.
 pub(crate) fn enqueue_tx(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     queue: &str,
     payload: &str,
     enqueued_at: i64,
@@ -95,12 +95,7 @@ pub(crate) fn enqueue_tx(
     Ok(tx.last_insert_rowid())
 }
 
-fn dead_letter_tx(
-    tx: &Transaction<'_>,
-    id: i64,
-    error: Option<&str>,
-    now: i64,
-) -> Result<(), Failure> {
+fn dead_letter_tx(tx: &Connection, id: i64, error: Option<&str>, now: i64) -> Result<(), Failure> {
     tx.prepare_cached(
         "INSERT INTO dead_letters (id, queue, payload, enqueued_at, attempts, last_error, dead_at)
          SELECT id, queue, payload, enqueued_at, attempts, coalesce(?2, last_error), ?3
@@ -112,6 +107,41 @@ fn dead_letter_tx(
     Ok(())
 }
 
+/// Remove a handled message; whether it was still on the queue.
+pub(crate) fn ack_tx(tx: &Connection, id: i64) -> Result<bool, Failure> {
+    Ok(tx
+        .prepare_cached("DELETE FROM queue WHERE id = ?1")?
+        .execute([id])?
+        > 0)
+}
+
+/// Put a failed message back for `retry_at`, or dead-letter it once out of attempts.
+pub(crate) fn release_tx(
+    tx: &Connection,
+    id: i64,
+    retry_at: i64,
+    error: &str,
+    now: i64,
+    max_attempts: u32,
+) -> Result<Release, Failure> {
+    let attempts: Option<u32> = tx
+        .prepare_cached("SELECT attempts FROM queue WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    match attempts {
+        None => Ok(Release::Gone),
+        Some(n) if n >= max_attempts => {
+            dead_letter_tx(tx, id, Some(error), now)?;
+            Ok(Release::DeadLettered)
+        }
+        Some(_) => {
+            tx.prepare_cached("UPDATE queue SET available_at = ?2, last_error = ?3 WHERE id = ?1")?
+                .execute(params![id, retry_at, error])?;
+            Ok(Release::Retry)
+        }
+    }
+}
+
 struct Ready {
     id: i64,
     payload: String,
@@ -120,7 +150,7 @@ struct Ready {
 }
 
 fn claim_tx(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     queue: &str,
     max: usize,
     visibility: i64,
@@ -221,13 +251,7 @@ impl SqliteStore {
 
     /// The message was handled: remove it. `false` if it was not on the queue any more.
     pub async fn ack(&self, id: i64) -> Result<bool, StoreError> {
-        self.write(move |tx| {
-            Ok(tx
-                .prepare_cached("DELETE FROM queue WHERE id = ?1")?
-                .execute([id])?
-                > 0)
-        })
-        .await
+        self.write(move |tx| ack_tx(tx, id)).await
     }
 
     /// Handling the message failed with `error`: deliver it again at `retry_at`, or make it a
@@ -243,27 +267,8 @@ impl SqliteStore {
         let retry_at = instant("retry_at", retry_at)?;
         let now = instant("now", now)?;
         let max_attempts = self.inner.max_attempts;
-        self.write(move |tx| {
-            let attempts: Option<u32> = tx
-                .prepare_cached("SELECT attempts FROM queue WHERE id = ?1")?
-                .query_row([id], |r| r.get(0))
-                .optional()?;
-            match attempts {
-                None => Ok(Release::Gone),
-                Some(n) if n >= max_attempts => {
-                    dead_letter_tx(tx, id, Some(&error), now)?;
-                    Ok(Release::DeadLettered)
-                }
-                Some(_) => {
-                    tx.prepare_cached(
-                        "UPDATE queue SET available_at = ?2, last_error = ?3 WHERE id = ?1",
-                    )?
-                    .execute(params![id, retry_at, error])?;
-                    Ok(Release::Retry)
-                }
-            }
-        })
-        .await
+        self.write(move |tx| release_tx(tx, id, retry_at, &error, now, max_attempts))
+            .await
     }
 
     /// For a process starting on the data directory: every message hidden by a claim of a

@@ -71,6 +71,8 @@ impl std::fmt::Debug for SqliteStore {
 
 pub(crate) struct Inner {
     writer: Mutex<Connection>,
+    /// Accepted events on their way to the group committer (see `group_commit`).
+    pub(crate) intake: std::sync::mpsc::Sender<crate::group_commit::Request>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     pub(crate) max_attempts: u32,
@@ -124,17 +126,20 @@ impl SqliteStore {
             })
             .collect::<Result<Vec<_>, rusqlite::Error>>()
             .map_err(database)?;
-        let store = SqliteStore {
-            inner: Arc::new(Inner {
-                writer: Mutex::new(writer),
-                readers,
-                next_reader: AtomicUsize::new(0),
-                max_attempts: options.max_attempts.max(1),
-                facts: FactsCache::default(),
-                dir,
-                _lock: lock,
-            }),
-        };
+        let (intake, requests) = std::sync::mpsc::channel();
+        let inner = Arc::new(Inner {
+            writer: Mutex::new(writer),
+            intake,
+            readers,
+            next_reader: AtomicUsize::new(0),
+            max_attempts: options.max_attempts.max(1),
+            facts: FactsCache::default(),
+            dir,
+            _lock: lock,
+        });
+        crate::group_commit::start(Arc::downgrade(&inner), requests)
+            .map_err(|source| OpenError::CommitThread { source })?;
+        let store = SqliteStore { inner };
         store.warm_facts().map_err(|e| OpenError::Facts {
             path: path.clone(),
             source: crate::error::SqliteError::Task(e.to_string()),
@@ -155,14 +160,7 @@ impl SqliteStore {
         F: FnOnce(&Transaction<'_>) -> Result<T, Failure> + Send + 'static,
     {
         let inner = Arc::clone(&self.inner);
-        run_blocking(move || {
-            let mut conn = relock(inner.writer.lock());
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let out = f(&tx)?;
-            tx.commit()?;
-            Ok(out)
-        })
-        .await
+        run_blocking(move || inner.write_now(f)).await
     }
 
     /// Run `f` on a reader, inside one read transaction so that it sees one snapshot.
@@ -184,6 +182,23 @@ impl SqliteStore {
 }
 
 impl Inner {
+    /// The writer connection, to run a transaction on (waits for the one in progress).
+    pub(crate) fn writer(&self) -> MutexGuard<'_, Connection> {
+        relock(self.writer.lock())
+    }
+
+    /// Run `f` in one write transaction on this thread: committed if it returns `Ok`.
+    pub(crate) fn write_now<T, F>(&self, f: F) -> Result<T, Failure>
+    where
+        F: FnOnce(&Transaction<'_>) -> Result<T, Failure>,
+    {
+        let mut conn = self.writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
     /// A free reader if there is one, else wait for the next in turn.
     pub(crate) fn reader(&self) -> MutexGuard<'_, Connection> {
         let n = self.readers.len();

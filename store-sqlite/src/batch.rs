@@ -1,0 +1,235 @@
+//! Batched work: a claimed batch of queue messages handled in ONE write transaction, a
+//! savepoint per message, each acknowledged (or released for a retry) in the same commit, and
+//! the outbox events the batch caused relayed to their queues before that commit.
+//!
+//! One commit per batch instead of two or three per message (the lead write, the ack, the
+//! relay) is what lets the workers keep up with intake. The handlers are the ordinary use
+//! cases, run against [`TxStore`]: the ports implemented on the open transaction.
+//!
+//! - A handler that fails has its savepoint rolled back (nothing it wrote stays) and its
+//!   message released with backoff, or dead-lettered once out of attempts; the others commit.
+//! - A batch that dies before its commit (a panic, the process killed) leaves nothing: its
+//!   messages stay queued, claimed, and come back after their visibility timeout (at once on
+//!   restart, see `make_all_visible`).
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use leadflow::domain::identity::KnownLead;
+use leadflow::domain::{HistoryEntry, Lead, LeadId, Rep, RepId};
+use leadflow::ports::{DueKind, LeadPage, LeadQuery, LeadStore, LeadWrite, RepStore, StoreError};
+use leadflow::routing::{PoolStates, RepLoad};
+use rusqlite::Connection;
+
+use crate::blocking::run_blocking;
+use crate::codec::instant;
+use crate::error::Failure;
+use crate::leads::{
+    due_tx, history_tx, known_by, lead_tx, list_tx, write_lead_tx, BY_EMAIL_SQL, BY_EXTERNAL_ID_SQL,
+};
+use crate::outbox::{relay_tx, Routes};
+use crate::queue::{ack_tx, backoff, release_tx, Message, Release};
+use crate::reps::{account_owner_tx, pools_tx, put_rep_tx, reps_tx};
+use crate::store::SqliteStore;
+
+/// Run `f` in a savepoint named `name`: released if it returns `Ok`, rolled back (nothing of
+/// it stays) otherwise.
+pub(crate) fn in_savepoint<T>(
+    conn: &Connection,
+    name: &str,
+    f: impl FnOnce(&Connection) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    conn.execute_batch(&format!("SAVEPOINT {name}"))?;
+    match f(conn) {
+        Ok(out) => {
+            conn.execute_batch(&format!("RELEASE {name}"))?;
+            Ok(out)
+        }
+        Err(e) => {
+            conn.execute_batch(&format!("ROLLBACK TO {name}; RELEASE {name}"))?;
+            Err(e)
+        }
+    }
+}
+
+/// The store's ports on one open write transaction: reads see the batch's earlier writes,
+/// and each `write_lead` is atomic (its own savepoint). Rolled back if dropped uncommitted.
+pub struct TxStore<'c> {
+    // `&mut Connection` is `Send`, so the mutex makes this `Sync` as the ports require; it is
+    // only ever taken by one call at a time.
+    conn: Mutex<&'c mut Connection>,
+    open: bool,
+}
+
+impl<'c> TxStore<'c> {
+    fn begin(conn: &'c mut Connection) -> Result<TxStore<'c>, Failure> {
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(TxStore {
+            conn: Mutex::new(conn),
+            open: true,
+        })
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, Failure>) -> Result<T, Failure> {
+        let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&conn)
+    }
+
+    fn commit(mut self) -> Result<(), Failure> {
+        self.with(|c| Ok(c.execute_batch("COMMIT")?))?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl Drop for TxStore<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            let conn = self.conn.get_mut().unwrap_or_else(PoisonError::into_inner);
+            // Nothing to do if it fails: the connection is then not in a transaction.
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+impl LeadStore for TxStore<'_> {
+    async fn lead(&self, id: &str) -> Result<Option<Lead>, StoreError> {
+        Ok(self.with(|c| lead_tx(c, id))?)
+    }
+    async fn lead_by_email(&self, email: &str) -> Result<Option<KnownLead>, StoreError> {
+        Ok(self.with(|c| known_by(c, BY_EMAIL_SQL, email))?)
+    }
+    async fn lead_by_external_id(&self, x: &str) -> Result<Option<KnownLead>, StoreError> {
+        Ok(self.with(|c| known_by(c, BY_EXTERNAL_ID_SQL, x))?)
+    }
+    async fn write_lead(&self, write: LeadWrite) -> Result<(), StoreError> {
+        Ok(self.with(|c| in_savepoint(c, "write_lead", |c| write_lead_tx(c, &write)))?)
+    }
+    async fn history(&self, id: &str) -> Result<Vec<HistoryEntry>, StoreError> {
+        Ok(self.with(|c| history_tx(c, id))?)
+    }
+    async fn list_leads(&self, query: &LeadQuery) -> Result<LeadPage, StoreError> {
+        Ok(self.with(|c| list_tx(c, query))?)
+    }
+    async fn due(
+        &self,
+        kind: DueKind,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<LeadId>, StoreError> {
+        Ok(self.with(|c| due_tx(c, kind, instant("now", now)?, limit))?)
+    }
+}
+
+impl RepStore for TxStore<'_> {
+    async fn reps(&self) -> Result<Vec<RepLoad>, StoreError> {
+        Ok(self.with(reps_tx)?)
+    }
+    async fn put_rep(&self, rep: Rep) -> Result<(), StoreError> {
+        Ok(self.with(|c| put_rep_tx(c, &rep))?)
+    }
+    async fn pools(&self) -> Result<PoolStates, StoreError> {
+        Ok(self.with(pools_tx)?)
+    }
+    async fn account_owner(&self, company_domain: &str) -> Result<Option<RepId>, StoreError> {
+        Ok(self.with(|c| account_owner_tx(c, company_domain))?)
+    }
+}
+
+/// How the failed messages of a batch are retried: `base`, doubling up to `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    pub base: Duration,
+    pub max: Duration,
+}
+
+/// A message whose handler failed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailedMessage {
+    pub id: i64,
+    pub attempts: u32,
+    pub error: String,
+    pub release: Release,
+}
+
+/// What one batch did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BatchReport {
+    pub handled: usize,
+    pub failed: Vec<FailedMessage>,
+    /// Outbox events moved onto their queues in the batch's commit.
+    pub relayed: usize,
+}
+
+/// The relay moves at most this many outbox events per statement round.
+const RELAY_CHUNK: usize = 500;
+
+impl SqliteStore {
+    /// Handle the claimed `messages` in one write transaction (see the module doc): `handle`
+    /// runs on the blocking pool with the transaction as its store; `Ok` acknowledges the
+    /// message, `Err` undoes what it wrote and releases it per `retry`. With `relay`, the
+    /// outbox is relayed before the commit. An `Err` of this function (a storage failure, a
+    /// handler that panicked) means nothing of the batch was committed.
+    pub async fn work_batch<F>(
+        &self,
+        messages: Vec<Message>,
+        now: DateTime<Utc>,
+        retry: RetryPolicy,
+        relay: Option<Routes>,
+        mut handle: F,
+    ) -> Result<BatchReport, StoreError>
+    where
+        F: FnMut(&TxStore<'_>, &Message) -> Result<(), String> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        let now_at = instant("now", now)?;
+        run_blocking(move || {
+            let mut conn = inner.writer();
+            let store = TxStore::begin(&mut conn)?;
+            let mut report = BatchReport::default();
+            for message in &messages {
+                store.with(|c| Ok(c.execute_batch("SAVEPOINT job")?))?;
+                match handle(&store, message) {
+                    Ok(()) => {
+                        store.with(|c| {
+                            c.execute_batch("RELEASE job")?;
+                            ack_tx(c, message.id)
+                        })?;
+                        report.handled += 1;
+                    }
+                    Err(error) => {
+                        let wait = backoff(message.attempts, retry.base, retry.max);
+                        let retry_at = TimeDelta::from_std(wait)
+                            .ok()
+                            .and_then(|d| now.checked_add_signed(d))
+                            .unwrap_or(now);
+                        let release = store.with(|c| {
+                            c.execute_batch("ROLLBACK TO job; RELEASE job")?;
+                            let at = instant("retry_at", retry_at)?;
+                            release_tx(c, message.id, at, &error, now_at, inner.max_attempts)
+                        })?;
+                        report.failed.push(FailedMessage {
+                            id: message.id,
+                            attempts: message.attempts,
+                            error,
+                            release,
+                        });
+                    }
+                }
+            }
+            if let Some(routes) = relay {
+                loop {
+                    let n = store.with(|c| relay_tx(c, routes, RELAY_CHUNK))?;
+                    report.relayed += n;
+                    if n < RELAY_CHUNK {
+                        break;
+                    }
+                }
+            }
+            store.commit()?;
+            Ok(report)
+        })
+        .await
+    }
+}
