@@ -5,12 +5,12 @@ use chrono::{DateTime, Utc};
 use leadflow::config::Config;
 use leadflow::metrics::overview::{Overview, OverviewQuery};
 use leadflow::metrics::{compute, compute_overview, Metrics, OverviewContext};
-use leadflow::ports::{RepStore, StoreError};
+use leadflow::ports::{LeadStore, RepStore, StoreError};
 
 use crate::state::LeadScan;
 
 /// The metrics of the leads created in `[since, until)`.
-pub async fn collect<S: RepStore + LeadScan>(
+pub async fn collect<S: LeadStore + RepStore + LeadScan>(
     store: &S,
     since: DateTime<Utc>,
     until: DateTime<Utc>,
@@ -23,7 +23,7 @@ pub async fn collect<S: RepStore + LeadScan>(
 
 /// The dashboard's overview of `query` as of `now`: one read of the facts of both periods
 /// (the query's and the previous one), the roster and the rotation.
-pub async fn overview<S: RepStore + LeadScan>(
+pub async fn overview<S: LeadStore + RepStore + LeadScan>(
     store: &S,
     config: &Config,
     query: &OverviewQuery,

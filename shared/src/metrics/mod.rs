@@ -22,6 +22,8 @@ mod facts;
 pub mod overview;
 mod overview_compute;
 mod overview_csv;
+#[cfg(test)]
+mod overview_tests;
 
 use std::collections::BTreeMap;
 
