@@ -105,7 +105,8 @@ fn lead_write(n: u64, rng: &mut Rng) -> LeadWrite {
         };
         // Response times spread over minutes to days; a tenth never answered.
         if rng.below(10) > 0 {
-            let secs = 30 * (1 + rng.below(1 << rng.below(12))) as i64;
+            let spread = 1 << rng.below(12);
+            let secs = 30 * (1 + rng.below(spread)) as i64;
             let at = assigned_at + TimeDelta::seconds(secs);
             if at > due {
                 clock.breached_at = Some(due);
@@ -204,6 +205,28 @@ fn overview_bench(c: &mut Criterion) {
                 overview
             })
         })
+    });
+    // The two halves apart: the store's read, and the pure computation.
+    c.bench_function("facts_read/100k_leads", |b| {
+        b.iter(|| {
+            runtime
+                .block_on(store.facts_created_between(start(), until))
+                .unwrap()
+        })
+    });
+    let facts = runtime
+        .block_on(store.facts_created_between(start(), until))
+        .unwrap();
+    let reps = runtime.block_on(store.reps()).unwrap();
+    let pools = runtime.block_on(store.pools()).unwrap();
+    c.bench_function("overview_compute_only/100k_leads", |b| {
+        let context = OverviewContext {
+            reps: &reps,
+            pools: &pools,
+            config: &config,
+            now,
+        };
+        b.iter(|| compute_overview(facts.iter().map(|f| &**f), &context, &query))
     });
     c.bench_function("metrics/100k_leads_60_days", |b| {
         b.iter(|| {

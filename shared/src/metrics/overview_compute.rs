@@ -4,7 +4,7 @@
 //! filtered cohort, so they are `/v1/metrics`' figures for the same leads; the rest adds up
 //! the same facts with the same definitions.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
@@ -236,36 +236,38 @@ struct RepTally {
     reassignments: usize,
 }
 
-fn tally(cohort: &[&LeadFacts]) -> BTreeMap<RepId, RepTally> {
-    let mut out: BTreeMap<RepId, RepTally> = BTreeMap::new();
+fn tally<'a>(cohort: &[&'a LeadFacts]) -> BTreeMap<&'a str, RepTally> {
+    let mut out: BTreeMap<&'a str, RepTally> = BTreeMap::new();
     for f in cohort {
-        let involved: BTreeSet<&RepId> = f
+        let mut involved: Vec<&'a str> = f
             .responses
             .iter()
-            .map(|(r, _)| r)
-            .chain(&f.breaches)
+            .map(|(r, _)| r.as_str())
+            .chain(f.breaches.iter().map(String::as_str))
             .collect();
+        involved.sort_unstable();
+        involved.dedup();
         // A rep's clock on a lead is decided when they answered or breached it; met when
         // answered without a breach of theirs.
         for rep in involved {
             let answered = f.responses.iter().any(|(r, _)| r == rep);
-            let breached = f.breaches.contains(rep);
-            let t = out.entry(rep.clone()).or_default();
+            let breached = f.breaches.iter().any(|r| r == rep);
+            let t = out.entry(rep).or_default();
             t.decided += 1;
             t.met += usize::from(answered && !breached);
         }
         for (rep, secs) in &f.responses {
-            out.entry(rep.clone()).or_default().responses.push(*secs);
+            out.entry(rep).or_default().responses.push(*secs);
         }
         for rep in &f.history.reassigned_from {
-            out.entry(rep.clone()).or_default().reassignments += 1;
+            out.entry(rep).or_default().reassignments += 1;
         }
     }
     out
 }
 
 fn rep_rows(
-    tallies: &BTreeMap<RepId, RepTally>,
+    tallies: &BTreeMap<&str, RepTally>,
     metrics: &Metrics,
     ctx: &OverviewContext<'_>,
 ) -> Vec<RepRow> {
@@ -276,7 +278,7 @@ fn rep_rows(
         .iter()
         .map(|(id, m)| {
             let load = roster.get(id.as_str());
-            let t = tallies.get(id);
+            let t = tallies.get(id.as_str());
             let mut responses = t.map(|t| t.responses.clone()).unwrap_or_default();
             RepRow {
                 rep_id: id.clone(),
@@ -299,7 +301,7 @@ fn rep_rows(
     rows
 }
 
-fn team_rows(reps: &[RepRow], tallies: &BTreeMap<RepId, RepTally>) -> Vec<TeamRow> {
+fn team_rows(reps: &[RepRow], tallies: &BTreeMap<&str, RepTally>) -> Vec<TeamRow> {
     let mut teams: BTreeMap<&str, (TeamRow, Vec<i64>, usize, usize)> = BTreeMap::new();
     for r in reps {
         let (row, responses, met, decided) = teams.entry(r.team.as_str()).or_insert_with(|| {
@@ -325,7 +327,7 @@ fn team_rows(reps: &[RepRow], tallies: &BTreeMap<RepId, RepTally>) -> Vec<TeamRo
         row.open_now += r.open_now;
         row.breaches += r.breaches;
         row.reassignments += r.reassignments;
-        if let Some(t) = tallies.get(&r.rep_id) {
+        if let Some(t) = tallies.get(r.rep_id.as_str()) {
             responses.extend(&t.responses);
             *met += t.met;
             *decided += t.decided;
