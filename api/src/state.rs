@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 use chrono::{DateTime, Utc};
 use leadflow::config::Config;
 use leadflow::domain::Lead;
-use leadflow::metrics::LeadFacts;
+use leadflow::metrics::{lead_facts, LeadFacts};
 use leadflow::ports::{Intake, LeadStore, RepStore, StoreError};
 
 /// "Now", injected so that tests and the demo's virtual clock decide it.
@@ -43,14 +43,29 @@ pub trait LeadScan: Send + Sync {
         until: DateTime<Utc>,
     ) -> impl Future<Output = Result<Vec<Lead>, StoreError>> + Send;
 
-    /// The metrics summary of every lead with `since <= created_at < until`, as the store
-    /// keeps it on write (`LeadFacts::update`), so that no history is read. Shared, not
+    /// The metrics summary of every lead with `since <= created_at < until`. Shared, not
     /// copied: a dashboard reads a hundred thousand of them per page.
+    ///
+    /// The default computes them from each lead's history (one read per lead); a store that
+    /// keeps them on write (`LeadFacts::update`) answers without reading any history.
     fn facts_created_between(
         &self,
         since: DateTime<Utc>,
         until: DateTime<Utc>,
-    ) -> impl Future<Output = Result<Vec<Arc<LeadFacts>>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<Arc<LeadFacts>>, StoreError>> + Send
+    where
+        Self: LeadStore + Sized,
+    {
+        async move {
+            let leads = self.leads_created_between(since, until).await?;
+            let mut facts = Vec::with_capacity(leads.len());
+            for lead in &leads {
+                let history = self.history(&lead.id).await?;
+                facts.push(Arc::new(lead_facts(lead, &history)));
+            }
+            Ok(facts)
+        }
+    }
 }
 
 /// Everything the router needs of a store.

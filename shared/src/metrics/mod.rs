@@ -22,6 +22,8 @@ mod facts;
 pub mod overview;
 mod overview_compute;
 mod overview_csv;
+#[cfg(test)]
+mod overview_tests;
 
 use std::collections::BTreeMap;
 
@@ -91,12 +93,13 @@ pub fn compute<'a>(
         .into_iter()
         .map(|t| (t, TierMetrics::default()))
         .collect();
-    let mut by_rep: BTreeMap<RepId, RepMetrics> = roster
+    // Keyed by borrowed ids while adding up: no allocation per lead.
+    let mut by_rep: BTreeMap<&'a str, RepMetrics> = roster
         .into_iter()
-        .map(|r| (r.clone(), RepMetrics::default()))
+        .map(|r| (r.as_str(), RepMetrics::default()))
         .collect();
     let mut tier_responses: BTreeMap<Tier, Vec<i64>> = BTreeMap::new();
-    let mut rep_responses: BTreeMap<RepId, Vec<i64>> = BTreeMap::new();
+    let mut rep_responses: BTreeMap<&'a str, Vec<i64>> = BTreeMap::new();
     let mut tier_sla: BTreeMap<Tier, (usize, usize)> = BTreeMap::new();
     let mut bands = [0usize; 10];
     let (mut leads, mut recycled, mut reactivated) = (0, 0, 0);
@@ -128,17 +131,17 @@ pub fn compute<'a>(
             tier_responses.entry(f.tier).or_default().push(*secs);
         }
         for (rep, secs) in &f.responses {
-            rep_responses.entry(rep.clone()).or_default().push(*secs);
-            by_rep.entry(rep.clone()).or_default();
+            rep_responses.entry(rep).or_default().push(*secs);
+            by_rep.entry(rep).or_default();
         }
         for rep in &f.assignments {
-            by_rep.entry(rep.clone()).or_default().assigned += 1;
+            by_rep.entry(rep).or_default().assigned += 1;
         }
         for rep in &f.breaches {
-            by_rep.entry(rep.clone()).or_default().breaches += 1;
+            by_rep.entry(rep).or_default().breaches += 1;
         }
         if let Some(rep) = &f.open_with {
-            by_rep.entry(rep.clone()).or_default().open += 1;
+            by_rep.entry(rep).or_default().open += 1;
         }
         bands[band_of(f.score)] += 1;
     }
@@ -153,6 +156,10 @@ pub fn compute<'a>(
     for (rep, m) in by_rep.iter_mut() {
         m.median_first_response_seconds = rep_responses.get_mut(rep).and_then(|v| median(v));
     }
+    let by_rep: BTreeMap<RepId, RepMetrics> = by_rep
+        .into_iter()
+        .map(|(rep, m)| (rep.to_string(), m))
+        .collect();
 
     Metrics {
         since,

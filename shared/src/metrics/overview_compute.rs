@@ -4,7 +4,7 @@
 //! filtered cohort, so they are `/v1/metrics`' figures for the same leads; the rest adds up
 //! the same facts with the same definitions.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
@@ -61,9 +61,6 @@ pub fn compute_overview<'a>(
             previous.push(f);
         }
     }
-    // The store's order is not the page's: make every list independent of it.
-    current.sort_unstable_by(|a, b| a.lead_id.cmp(&b.lead_id));
-
     let roster: Vec<&RepId> = context
         .reps
         .iter()
@@ -71,7 +68,8 @@ pub fn compute_overview<'a>(
         .map(|r| &r.rep.id)
         .collect();
     let metrics = compute(current.iter().copied(), roster, query.since, query.until);
-    let reps = rep_rows(&current, &metrics, context);
+    let tallies = tally(&current);
+    let reps = rep_rows(&tallies, &metrics, context);
     Overview {
         query: query.clone(),
         as_of: context.now,
@@ -79,7 +77,7 @@ pub fn compute_overview<'a>(
         previous: headline(&previous, &previous_query, context.now),
         queue: queue(&current, context),
         speed: speed(&current),
-        teams: team_rows(&reps, &current),
+        teams: team_rows(&reps, &tallies),
         fairness: fairness(&metrics, context, query),
         funnel: funnel(&current, &metrics),
         score: score_trust(&current, context.config),
@@ -238,36 +236,41 @@ struct RepTally {
     reassignments: usize,
 }
 
-fn tally(cohort: &[&LeadFacts]) -> BTreeMap<RepId, RepTally> {
-    let mut out: BTreeMap<RepId, RepTally> = BTreeMap::new();
+fn tally<'a>(cohort: &[&'a LeadFacts]) -> BTreeMap<&'a str, RepTally> {
+    let mut out: BTreeMap<&'a str, RepTally> = BTreeMap::new();
     for f in cohort {
-        let involved: BTreeSet<&RepId> = f
+        let mut involved: Vec<&'a str> = f
             .responses
             .iter()
-            .map(|(r, _)| r)
-            .chain(&f.breaches)
+            .map(|(r, _)| r.as_str())
+            .chain(f.breaches.iter().map(String::as_str))
             .collect();
+        involved.sort_unstable();
+        involved.dedup();
         // A rep's clock on a lead is decided when they answered or breached it; met when
         // answered without a breach of theirs.
         for rep in involved {
             let answered = f.responses.iter().any(|(r, _)| r == rep);
-            let breached = f.breaches.contains(rep);
-            let t = out.entry(rep.clone()).or_default();
+            let breached = f.breaches.iter().any(|r| r == rep);
+            let t = out.entry(rep).or_default();
             t.decided += 1;
             t.met += usize::from(answered && !breached);
         }
         for (rep, secs) in &f.responses {
-            out.entry(rep.clone()).or_default().responses.push(*secs);
+            out.entry(rep).or_default().responses.push(*secs);
         }
         for rep in &f.history.reassigned_from {
-            out.entry(rep.clone()).or_default().reassignments += 1;
+            out.entry(rep).or_default().reassignments += 1;
         }
     }
     out
 }
 
-fn rep_rows(cohort: &[&LeadFacts], metrics: &Metrics, ctx: &OverviewContext<'_>) -> Vec<RepRow> {
-    let mut tallies = tally(cohort);
+fn rep_rows(
+    tallies: &BTreeMap<&str, RepTally>,
+    metrics: &Metrics,
+    ctx: &OverviewContext<'_>,
+) -> Vec<RepRow> {
     let roster: BTreeMap<&str, &RepLoad> =
         ctx.reps.iter().map(|r| (r.rep.id.as_str(), r)).collect();
     let mut rows: Vec<RepRow> = metrics
@@ -275,7 +278,8 @@ fn rep_rows(cohort: &[&LeadFacts], metrics: &Metrics, ctx: &OverviewContext<'_>)
         .iter()
         .map(|(id, m)| {
             let load = roster.get(id.as_str());
-            let mut t = tallies.remove(id).unwrap_or_default();
+            let t = tallies.get(id.as_str());
+            let mut responses = t.map(|t| t.responses.clone()).unwrap_or_default();
             RepRow {
                 rep_id: id.clone(),
                 name: load.map_or(id.clone(), |l| l.rep.name.clone()),
@@ -286,10 +290,10 @@ fn rep_rows(cohort: &[&LeadFacts], metrics: &Metrics, ctx: &OverviewContext<'_>)
                 capacity: load.map_or(0, |l| l.rep.capacity),
                 open_now: load.map_or(0, |l| l.open_leads),
                 median_first_response_seconds: m.median_first_response_seconds,
-                p90_first_response_seconds: percentile(&mut t.responses, 90.0),
-                sla_met_rate: ratio(t.met, t.decided),
+                p90_first_response_seconds: percentile(&mut responses, 90.0),
+                sla_met_rate: t.and_then(|t| ratio(t.met, t.decided)),
                 breaches: m.breaches,
-                reassignments: t.reassignments,
+                reassignments: t.map_or(0, |t| t.reassignments),
             }
         })
         .collect();
@@ -297,8 +301,7 @@ fn rep_rows(cohort: &[&LeadFacts], metrics: &Metrics, ctx: &OverviewContext<'_>)
     rows
 }
 
-fn team_rows(reps: &[RepRow], cohort: &[&LeadFacts]) -> Vec<TeamRow> {
-    let tallies = tally(cohort);
+fn team_rows(reps: &[RepRow], tallies: &BTreeMap<&str, RepTally>) -> Vec<TeamRow> {
     let mut teams: BTreeMap<&str, (TeamRow, Vec<i64>, usize, usize)> = BTreeMap::new();
     for r in reps {
         let (row, responses, met, decided) = teams.entry(r.team.as_str()).or_insert_with(|| {
@@ -324,7 +327,7 @@ fn team_rows(reps: &[RepRow], cohort: &[&LeadFacts]) -> Vec<TeamRow> {
         row.open_now += r.open_now;
         row.breaches += r.breaches;
         row.reassignments += r.reassignments;
-        if let Some(t) = tallies.get(&r.rep_id) {
+        if let Some(t) = tallies.get(r.rep_id.as_str()) {
             responses.extend(&t.responses);
             *met += t.met;
             *decided += t.decided;
