@@ -44,7 +44,7 @@ pub(crate) fn record(tx: &Connection, w: &LeadWrite) -> Result<(), Failure> {
     Ok(())
 }
 
-fn put(tx: &Transaction<'_>, facts: &LeadFacts) -> Result<(), SqliteError> {
+fn put(tx: &Connection, facts: &LeadFacts) -> Result<(), SqliteError> {
     // REPLACE deletes the old row and inserts a new one: it takes the next seq.
     tx.prepare_cached(
         "INSERT OR REPLACE INTO lead_facts (lead_id, created_at, body) VALUES (?1, ?2, ?3)",

@@ -260,11 +260,7 @@ pub(crate) fn due_tx(
     Ok(ids)
 }
 
-<<<<<<< HEAD
-pub(crate) fn history_tx(tx: &Transaction<'_>, id: &str) -> Result<Vec<HistoryEntry>, Failure> {
-=======
 pub(crate) fn history_tx(tx: &Connection, id: &str) -> Result<Vec<HistoryEntry>, Failure> {
->>>>>>> speed
     let mut stmt =
         tx.prepare_cached("SELECT at, kind, detail FROM history WHERE lead_id = ?1 ORDER BY seq")?;
     let rows = stmt

@@ -14,11 +14,8 @@ mod codec;
 mod cursor;
 mod delivery;
 mod error;
-<<<<<<< HEAD
 mod facts;
-=======
 mod group_commit;
->>>>>>> speed
 mod intake;
 mod leads;
 mod lock;
