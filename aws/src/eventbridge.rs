@@ -48,7 +48,9 @@ pub fn entry(event: &DomainEvent, bus: &str) -> Result<PutEventsRequestEntry, se
         .source(EVENT_SOURCE)
         .detail_type(event.kind.name())
         .detail(serde_json::to_string(event)?)
-        .time(AwsDateTime::from_millis(event.occurred_at.timestamp_millis()))
+        .time(AwsDateTime::from_millis(
+            event.occurred_at.timestamp_millis(),
+        ))
         .build())
 }
 
@@ -96,7 +98,10 @@ impl<A: PutEventsApi> EventBridgePublisher<A> {
         &self.api
     }
 
-    async fn put(&self, entries: Vec<(String, PutEventsRequestEntry)>) -> Result<Vec<(usize, String)>, BoxError> {
+    async fn put(
+        &self,
+        entries: Vec<(String, PutEventsRequestEntry)>,
+    ) -> Result<Vec<(usize, String)>, BoxError> {
         let output = self
             .api
             .put_events(entries.into_iter().map(|(_, e)| e).collect())
@@ -128,7 +133,9 @@ impl<A: PutEventsApi> Publisher for EventBridgePublisher<A> {
                 }
                 Err(BatchFailure::Call(source)) => {
                     // The call failed whole: this chunk and the rest are not published.
-                    let rest = events[n * PUT_EVENTS_BATCH..].iter().map(|e| e.event_id.clone());
+                    let rest = events[n * PUT_EVENTS_BATCH..]
+                        .iter()
+                        .map(|e| e.event_id.clone());
                     if n == 0 && unpublished.is_empty() {
                         return Err(PublishError::Backend(
                             format!("PutEvents to bus {}: {source}", self.bus).into(),

@@ -66,7 +66,10 @@ pub async fn load_published(
         .await
     {
         Ok(output) => output,
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_parameter_not_found()) => {
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_parameter_not_found()) =>
+        {
             return Ok(None)
         }
         Err(e) => {
@@ -100,12 +103,14 @@ impl ScoringSetup {
     pub fn from_config(config: &Config, model_dir: &Path) -> Result<Self, PublishedError> {
         let model = match &config.model {
             None => None,
-            Some(section) => Some(load_blend(section, model_dir).map_err(|e| {
-                PublishedError::ModelFile {
-                    path: model_path(section, model_dir).display().to_string(),
-                    message: e.to_string(),
-                }
-            })?),
+            Some(section) => {
+                Some(
+                    load_blend(section, model_dir).map_err(|e| PublishedError::ModelFile {
+                        path: model_path(section, model_dir).display().to_string(),
+                        message: e.to_string(),
+                    })?,
+                )
+            }
         };
         Ok(Self::new(&config.scoring, model, None))
     }

@@ -80,14 +80,11 @@ impl SesEmail {
 impl Notifier for SesEmail {
     async fn send(&self, alert: &Alert) -> Result<(), NotifyError> {
         let permanent = |e: SesEmailError| NotifyError::Permanent(Box::new(e) as BoxError);
-        let to = alert
-            .rep_email
-            .as_deref()
-            .ok_or_else(|| {
-                permanent(SesEmailError::NoRecipient {
-                    event_id: alert.event_id.clone(),
-                })
-            })?;
+        let to = alert.rep_email.as_deref().ok_or_else(|| {
+            permanent(SesEmailError::NoRecipient {
+                event_id: alert.event_id.clone(),
+            })
+        })?;
         let mut destination = Destination::builder().to_addresses(to);
         if let Some(manager) = &alert.manager_email {
             destination = destination.cc_addresses(manager);

@@ -60,7 +60,10 @@ impl SqsScoreQueue {
     }
 
     /// One `SendMessageBatch` of (event id, body) pairs; returns the refused entries.
-    async fn send_batch(&self, entries: Vec<(String, String)>) -> Result<Vec<(usize, String)>, BoxError> {
+    async fn send_batch(
+        &self,
+        entries: Vec<(String, String)>,
+    ) -> Result<Vec<(usize, String)>, BoxError> {
         let requests = entries
             .iter()
             .enumerate()
@@ -84,7 +87,10 @@ impl SqsScoreQueue {
             .iter()
             .filter_map(|f| {
                 let index = f.id().parse::<usize>().ok()?;
-                Some((index, format!("{}: {}", f.code(), f.message().unwrap_or(""))))
+                Some((
+                    index,
+                    format!("{}: {}", f.code(), f.message().unwrap_or("")),
+                ))
             })
             .collect())
     }

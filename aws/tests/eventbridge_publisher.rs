@@ -23,7 +23,13 @@ use serde_json::json;
 use support::{bus_into_queue, drain_bodies, eventbridge, sqs, t0};
 
 fn event(n: usize, kind: DomainEventKind) -> DomainEvent {
-    DomainEvent::new(&format!("cause-{n}"), kind, &format!("ld_{n}"), t0(), json!({"n": n}))
+    DomainEvent::new(
+        &format!("cause-{n}"),
+        kind,
+        &format!("ld_{n}"),
+        t0(),
+        json!({"n": n}),
+    )
 }
 
 fn quick() -> EntryRetry {
@@ -122,7 +128,9 @@ fn ids_of(bodies: &[String]) -> BTreeSet<String> {
 #[tokio::test]
 async fn more_than_ten_events_go_out_in_batches_and_arrive_as_envelopes() {
     let (bus, url) = bus_into_queue(&[]).await;
-    let events: Vec<DomainEvent> = (0..23).map(|n| event(n, DomainEventKind::LeadScored)).collect();
+    let events: Vec<DomainEvent> = (0..23)
+        .map(|n| event(n, DomainEventKind::LeadScored))
+        .collect();
     EventBridgePublisher::new(eventbridge().await, &bus)
         .publish(&events)
         .await
@@ -134,7 +142,11 @@ async fn more_than_ten_events_go_out_in_batches_and_arrive_as_envelopes() {
     assert_eq!(envelope["detail-type"], "LeadScored");
     let parsed: Vec<DomainEvent> = bodies.iter().map(|b| domain_event(b).unwrap()).collect();
     for e in &events {
-        assert!(parsed.contains(e), "{} arrived unchanged in its envelope", e.event_id);
+        assert!(
+            parsed.contains(e),
+            "{} arrived unchanged in its envelope",
+            e.event_id
+        );
     }
 }
 
@@ -151,17 +163,25 @@ async fn a_rule_on_the_detail_type_routes_only_that_kind() {
         .await
         .unwrap();
     let bodies = drain_bodies(&sqs().await, &url, 3).await;
-    assert_eq!(ids_of(&bodies), BTreeSet::from([events[1].event_id.clone()]));
+    assert_eq!(
+        ids_of(&bodies),
+        BTreeSet::from([events[1].event_id.clone()])
+    );
 }
 
 #[tokio::test]
 async fn refused_entries_are_retried_and_then_published() {
     let (bus, url) = bus_into_queue(&[]).await;
-    let events: Vec<DomainEvent> = (0..12).map(|n| event(n, DomainEventKind::LeadScored)).collect();
+    let events: Vec<DomainEvent> = (0..12)
+        .map(|n| event(n, DomainEventKind::LeadScored))
+        .collect();
     let refused = [events[3].event_id.as_str(), events[11].event_id.as_str()];
     let api = Refusing::new(eventbridge().await, &refused, 2);
     let publisher = EventBridgePublisher::new(api, &bus).with_retry(quick());
-    publisher.publish(&events).await.expect("the third try takes them");
+    publisher
+        .publish(&events)
+        .await
+        .expect("the third try takes them");
     let bodies = drain_bodies(&sqs().await, &url, 12).await;
     assert_eq!(bodies.len(), 12, "each event once, none lost or doubled");
     assert_eq!(ids_of(&bodies).len(), 12);
@@ -170,7 +190,9 @@ async fn refused_entries_are_retried_and_then_published() {
 #[tokio::test]
 async fn entries_refused_on_every_try_are_a_partial_failure_naming_them() {
     let (bus, url) = bus_into_queue(&[]).await;
-    let events: Vec<DomainEvent> = (0..12).map(|n| event(n, DomainEventKind::LeadScored)).collect();
+    let events: Vec<DomainEvent> = (0..12)
+        .map(|n| event(n, DomainEventKind::LeadScored))
+        .collect();
     let bad = events[4].event_id.clone();
     let api = Refusing::new(eventbridge().await, &[&bad], usize::MAX);
     let publisher = EventBridgePublisher::new(api, &bus).with_retry(quick());
@@ -200,22 +222,48 @@ async fn the_relay_keeps_a_refused_event_in_the_outbox_until_it_goes_out() {
     // A scored lead leaves events in the outbox.
     let jobs = support::accepted_jobs(
         &store,
-        vec![support::hot_event("e1", "ana@acme.io", "demo_request", t0())],
+        vec![support::hot_event(
+            "e1",
+            "ana@acme.io",
+            "demo_request",
+            t0(),
+        )],
     )
     .await;
     leadflow::usecases::score::score_event(&store, &jobs[0], &config, "v1", t0())
         .await
         .unwrap();
     let pending = store.pending(100).await.unwrap();
-    assert!(pending.len() >= 2, "LeadScored and LeadQualified wait in the outbox");
+    assert!(
+        pending.len() >= 2,
+        "LeadScored and LeadQualified wait in the outbox"
+    );
     let bad = pending[0].event_id.clone();
 
-    let refusing = EventBridgePublisher::new(Refusing::new(eventbridge().await, &[&bad], usize::MAX), &bus)
-        .with_retry(quick());
-    let err = relay(&store, &refusing, 100).await.expect_err("one entry is refused");
-    assert!(matches!(err, UseCaseError::Publish(PublishError::Partial { .. })));
-    let still: Vec<String> = store.pending(100).await.unwrap().into_iter().map(|e| e.event_id).collect();
-    assert_eq!(still, vec![bad.clone()], "only the refused event stays pending");
+    let refusing = EventBridgePublisher::new(
+        Refusing::new(eventbridge().await, &[&bad], usize::MAX),
+        &bus,
+    )
+    .with_retry(quick());
+    let err = relay(&store, &refusing, 100)
+        .await
+        .expect_err("one entry is refused");
+    assert!(matches!(
+        err,
+        UseCaseError::Publish(PublishError::Partial { .. })
+    ));
+    let still: Vec<String> = store
+        .pending(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event_id)
+        .collect();
+    assert_eq!(
+        still,
+        vec![bad.clone()],
+        "only the refused event stays pending"
+    );
 
     let healthy = EventBridgePublisher::new(eventbridge().await, &bus);
     assert_eq!(relay(&store, &healthy, 100).await.unwrap(), 1);
@@ -235,7 +283,10 @@ async fn a_missing_bus_fails_the_whole_call() {
         leadflow_aws::testing::unique_name("no-such-bus"),
     )
     .with_retry(quick());
-    match publisher.publish(&[event(1, DomainEventKind::LeadScored)]).await {
+    match publisher
+        .publish(&[event(1, DomainEventKind::LeadScored)])
+        .await
+    {
         Err(PublishError::Backend(e)) => assert!(e.to_string().contains("no-such-bus"), "{e}"),
         other => panic!("expected a backend error, got {other:?}"),
     }

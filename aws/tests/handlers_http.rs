@@ -58,15 +58,24 @@ fn app(store: MemoryStore) -> axum::Router {
     let mut config = Config::default();
     config.auth.api_keys = vec![KEY.to_string()];
     let clock = || t0() + chrono::TimeDelta::minutes(1);
-    router(AppState::new(ConfigHandle::new(config), store, Arc::new(clock)))
+    router(AppState::new(
+        ConfigHandle::new(config),
+        store,
+        Arc::new(clock),
+    ))
 }
 
 async fn call(app: axum::Router, event: &str) -> (u16, serde_json::Value) {
     let request = lambda_http::request::from_str(event).expect("an API Gateway HTTP API event");
     let response = app.oneshot(request).await.expect("the router answers");
     let status = response.status().as_u16();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
-    (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
 }
 
 #[tokio::test]
@@ -78,7 +87,11 @@ async fn an_event_posted_through_api_gateway_is_accepted_and_then_scored() {
                  "company_size": 250, "industry": "software", "country": "US"}
     }]})
     .to_string();
-    let (status, answer) = call(app(store.clone()), &http_api_event("POST", "/v1/events", Some(&body))).await;
+    let (status, answer) = call(
+        app(store.clone()),
+        &http_api_event("POST", "/v1/events", Some(&body)),
+    )
+    .await;
     assert_eq!(status, 202, "{answer}");
     assert_eq!(answer["accepted"], 1);
     let lead_id = answer["leads"][0]["lead_id"].as_str().unwrap().to_string();
@@ -97,17 +110,26 @@ async fn an_event_posted_through_api_gateway_is_accepted_and_then_scored() {
     )
     .await;
     assert!(outcome.failed.is_empty(), "{outcome:?}");
-    let lead = store.lead(&lead_id).await.unwrap().expect("the lead exists");
+    let lead = store
+        .lead(&lead_id)
+        .await
+        .unwrap()
+        .expect("the lead exists");
     assert!(lead.score.total > 0.0);
 
-    let (status, answer) = call(app(store), &http_api_event("GET", &format!("/v1/leads/{lead_id}"), None)).await;
+    let (status, answer) = call(
+        app(store),
+        &http_api_event("GET", &format!("/v1/leads/{lead_id}"), None),
+    )
+    .await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["lead_id"], lead_id);
 }
 
 #[tokio::test]
 async fn a_request_without_the_key_is_refused() {
-    let event = http_api_event("GET", "/v1/leads", None).replace(&format!("Bearer {KEY}"), "Bearer wrong");
+    let event =
+        http_api_event("GET", "/v1/leads", None).replace(&format!("Bearer {KEY}"), "Bearer wrong");
     let (status, answer) = call(app(MemoryStore::new()), &event).await;
     assert_eq!(status, 401, "{answer}");
     assert_eq!(answer["error"]["code"], "unauthorized");

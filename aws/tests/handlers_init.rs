@@ -51,14 +51,29 @@ async fn the_config_comes_from_its_parameter_and_secrets_win_over_the_environmen
     let secrets = format!("{root}/secrets");
     let text = EXAMPLE_TOML.replace("mql_threshold = 60", "mql_threshold = 65");
     put(&ssm, &parameter, &text, ParameterType::String).await;
-    put(&ssm, &format!("{secrets}/LEADFLOW_API_KEY"), "key-from-ssm", ParameterType::SecureString).await;
+    put(
+        &ssm,
+        &format!("{secrets}/LEADFLOW_API_KEY"),
+        "key-from-ssm",
+        ParameterType::SecureString,
+    )
+    .await;
     let source = ConfigSource {
         parameter: Some(parameter),
         secrets_path: Some(secrets),
     };
-    let config = load_config(&ssm, &source, &env).await.expect("the document is valid");
-    assert_eq!(config.scoring.mql_threshold, 65.0, "read from the parameter");
-    assert_eq!(config.auth.api_keys, vec!["key-from-ssm".to_string()], "the secret wins");
+    let config = load_config(&ssm, &source, &env)
+        .await
+        .expect("the document is valid");
+    assert_eq!(
+        config.scoring.mql_threshold, 65.0,
+        "read from the parameter"
+    );
+    assert_eq!(
+        config.auth.api_keys,
+        vec!["key-from-ssm".to_string()],
+        "the secret wins"
+    );
     assert_eq!(
         config.alerts.slack_webhook_url.as_deref(),
         Some("https://hooks.slack.com/services/T0/B0/from-env"),
@@ -88,7 +103,10 @@ async fn a_bad_config_fails_naming_the_key_and_the_parameter() {
         Err(ConfigLoadError::Invalid(errors)) => {
             assert!(errors.has_path("scoring.mql_threshold"), "{errors}");
             let text = errors.to_string();
-            assert!(text.contains(&format!("ssm:{parameter}")), "names the parameter: {text}");
+            assert!(
+                text.contains(&format!("ssm:{parameter}")),
+                "names the parameter: {text}"
+            );
         }
         other => panic!("expected an invalid config, got {other:?}"),
     }
@@ -101,7 +119,9 @@ async fn a_missing_parameter_fails_naming_it() {
         parameter: Some(parameter.clone()),
         secrets_path: None,
     };
-    let err = load_config(&ssm().await, &source, &|_| None).await.unwrap_err();
+    let err = load_config(&ssm().await, &source, &|_| None)
+        .await
+        .unwrap_err();
     assert!(matches!(err, ConfigLoadError::Parameter { .. }), "{err:?}");
     assert!(err.to_string().contains(&parameter), "{err}");
 }
@@ -115,9 +135,14 @@ fn tiny_model() -> Model {
         csv.push_str(&format!("{},{industry},{converted}\n", 10 + i * 7));
     }
     let table = Table::from_bytes(csv.as_bytes(), b',', "synthetic").unwrap();
-    let mut options = TrainOptions::new("converted", Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap());
+    let mut options = TrainOptions::new(
+        "converted",
+        Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap(),
+    );
     options.min_level_count = 10;
-    train_table(&table, &options).expect("the synthetic rows train").0
+    train_table(&table, &options)
+        .expect("the synthetic rows train")
+        .0
 }
 
 fn published(model: Option<&Model>) -> PublishedScoring {
@@ -140,21 +165,42 @@ async fn the_published_rules_and_model_score_over_the_config() {
     let name = format!("{}/published", path("leadflow"));
     let model = tiny_model();
     let doc = published(Some(&model));
-    put(&ssm, &name, &serde_json::to_string(&doc).unwrap(), ParameterType::String).await;
-    assert_eq!(load_published(&ssm, &name).await.unwrap(), Some(doc.clone()));
+    put(
+        &ssm,
+        &name,
+        &serde_json::to_string(&doc).unwrap(),
+        ParameterType::String,
+    )
+    .await;
+    assert_eq!(
+        load_published(&ssm, &name).await.unwrap(),
+        Some(doc.clone())
+    );
 
     let mut config = Config::default();
     let setup = resolve_scoring(&ssm, Some(&name), &mut config, std::path::Path::new("."))
         .await
         .unwrap();
-    assert_eq!(config.scoring.mql_threshold, 72.0, "the published rules replace [scoring]");
-    let blend = setup.model.as_ref().expect("the published model is blended in");
+    assert_eq!(
+        config.scoring.mql_threshold, 72.0,
+        "the published rules replace [scoring]"
+    );
+    let blend = setup
+        .model
+        .as_ref()
+        .expect("the published model is blended in");
     assert_eq!(blend.weight, 0.4);
     assert_eq!(blend.model.version(), model.model_version);
     let rules = leadflow::scoring::rules_version(&config.scoring);
-    assert_eq!(setup.version, format!("{rules}+{}@0.4", model.model_version));
+    assert_eq!(
+        setup.version,
+        format!("{rules}+{}@0.4", model.model_version)
+    );
     assert_eq!(setup.scorer().version, setup.version);
-    assert_eq!(setup.published.as_ref().map(|(by, _)| by.as_str()), Some("maria@acme.io"));
+    assert_eq!(
+        setup.published.as_ref().map(|(by, _)| by.as_str()),
+        Some("maria@acme.io")
+    );
 }
 
 #[tokio::test]
@@ -168,7 +214,10 @@ async fn with_nothing_published_the_config_scores() {
         .unwrap();
     assert_eq!(config, Config::default());
     assert!(setup.model.is_none() && setup.published.is_none());
-    assert_eq!(setup.version, leadflow::scoring::rules_version(&config.scoring));
+    assert_eq!(
+        setup.version,
+        leadflow::scoring::rules_version(&config.scoring)
+    );
 }
 
 #[tokio::test]
@@ -197,7 +246,11 @@ async fn the_config_reps_are_seeded_once() {
     let mut edited = config.reps[0].clone();
     edited.name = "Renamed by the API".into();
     store.put_rep(edited).await.unwrap();
-    assert_eq!(seed_reps(&store, &config).await.unwrap(), 0, "known reps are left alone");
+    assert_eq!(
+        seed_reps(&store, &config).await.unwrap(),
+        0,
+        "known reps are left alone"
+    );
     let reps = store.reps().await.unwrap();
     assert!(reps.iter().any(|r| r.rep.name == "Renamed by the API"));
 }

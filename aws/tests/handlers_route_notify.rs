@@ -57,16 +57,45 @@ async fn a_qualified_lead_goes_through_the_bus_to_route_and_its_owner_is_alerted
     let (bus, route_queue) = bus_into_queue(&["LeadQualified"]).await;
     let notify_queue = support::queue(&sqs().await, "notify").await;
     let notify_arn = support::queue_arn(&sqs().await, &notify_queue).await;
-    add_rule(&bus, &["LeadAssigned", "LeadReassigned", "SlaBreached", "FollowUpMissed"], &notify_arn).await;
+    add_rule(
+        &bus,
+        &[
+            "LeadAssigned",
+            "LeadReassigned",
+            "SlaBreached",
+            "FollowUpMissed",
+        ],
+        &notify_arn,
+    )
+    .await;
     let publisher = EventBridgePublisher::new(eventbridge().await, &bus);
 
-    let jobs = accepted_jobs(&store, vec![hot_event("e1", "ana@acme.io", "demo_request", t0())]).await;
+    let jobs = accepted_jobs(
+        &store,
+        vec![hot_event("e1", "ana@acme.io", "demo_request", t0())],
+    )
+    .await;
     let body = serde_json::to_string(&jobs[0]).unwrap();
-    let scored = handle_score(&store, &publisher, &config, Scorer::rules("v1"), &sqs_event(&[("m1", &body)]), t0()).await;
-    assert!(scored.failed.is_empty() && scored.relay_error.is_none(), "{scored:?}");
+    let scored = handle_score(
+        &store,
+        &publisher,
+        &config,
+        Scorer::rules("v1"),
+        &sqs_event(&[("m1", &body)]),
+        t0(),
+    )
+    .await;
+    assert!(
+        scored.failed.is_empty() && scored.relay_error.is_none(),
+        "{scored:?}"
+    );
 
     let routed_batch = poll(&route_queue).await;
-    assert_eq!(routed_batch.records.len(), 1, "only LeadQualified reaches the route queue");
+    assert_eq!(
+        routed_batch.records.len(),
+        1,
+        "only LeadQualified reaches the route queue"
+    );
     let routed = handle_route(&store, &publisher, &config, &routed_batch, t0()).await;
     assert!(routed.failed.is_empty(), "{routed:?}");
     let lead = store.lead(&jobs[0].lead_id).await.unwrap().unwrap();
@@ -75,13 +104,34 @@ async fn a_qualified_lead_goes_through_the_bus_to_route_and_its_owner_is_alerted
     assert!(lead.sla.is_some(), "its SLA clock runs");
 
     let notify_batch = poll(&notify_queue).await;
-    assert_eq!(notify_batch.records.len(), 1, "LeadAssigned reaches the notify queue");
-    let channels = [Channel { name: "slack", notifier: Recorder::default() }];
+    assert_eq!(
+        notify_batch.records.len(),
+        1,
+        "LeadAssigned reaches the notify queue"
+    );
+    let channels = [Channel {
+        name: "slack",
+        notifier: Recorder::default(),
+    }];
     let recorder = &channels[0].notifier;
-    let notified = handle_notify(&store, &channels, &RecordingBus::default(), &config, &notify_batch).await;
+    let notified = handle_notify(
+        &store,
+        &channels,
+        &RecordingBus::default(),
+        &config,
+        &notify_batch,
+    )
+    .await;
     assert!(notified.failed.is_empty(), "{notified:?}");
     // The same delivery again (SQS is at least once): no second alert.
-    handle_notify(&store, &channels, &RecordingBus::default(), &config, &notify_batch).await;
+    handle_notify(
+        &store,
+        &channels,
+        &RecordingBus::default(),
+        &config,
+        &notify_batch,
+    )
+    .await;
     let alerts = recorder.alerts.lock().unwrap().clone();
     assert_eq!(alerts.len(), 1);
     assert_eq!(alerts[0].kind, AlertKind::Assigned);
@@ -99,14 +149,22 @@ async fn add_rule(bus: &str, kinds: &[&str], arn: &str) {
     eb.put_rule()
         .name(&rule)
         .event_bus_name(bus)
-        .event_pattern(serde_json::json!({"source": ["leadflow"], "detail-type": kinds}).to_string())
+        .event_pattern(
+            serde_json::json!({"source": ["leadflow"], "detail-type": kinds}).to_string(),
+        )
         .send()
         .await
         .unwrap();
     eb.put_targets()
         .rule(&rule)
         .event_bus_name(bus)
-        .targets(aws_sdk_eventbridge::types::Target::builder().id("q").arn(arn).build().unwrap())
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("q")
+                .arn(arn)
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .unwrap();
@@ -114,13 +172,38 @@ async fn add_rule(bus: &str, kinds: &[&str], arn: &str) {
 
 async fn assigned_event(store: &MemoryStore, config: &Config) -> DomainEvent {
     let bus = RecordingBus::default();
-    let jobs = accepted_jobs(store, vec![hot_event("e1", "bo@beta.io", "demo_request", t0())]).await;
+    let jobs = accepted_jobs(
+        store,
+        vec![hot_event("e1", "bo@beta.io", "demo_request", t0())],
+    )
+    .await;
     let body = serde_json::to_string(&jobs[0]).unwrap();
-    handle_score(store, &bus, config, Scorer::rules("v1"), &sqs_event(&[("m", &body)]), t0()).await;
-    let qualified = bus.events.lock().unwrap().iter().find(|e| e.kind == DomainEventKind::LeadQualified).cloned().unwrap();
+    handle_score(
+        store,
+        &bus,
+        config,
+        Scorer::rules("v1"),
+        &sqs_event(&[("m", &body)]),
+        t0(),
+    )
+    .await;
+    let qualified = bus
+        .events
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|e| e.kind == DomainEventKind::LeadQualified)
+        .cloned()
+        .unwrap();
     let route = sqs_event(&[("r", &envelope_body(&qualified))]);
     handle_route(store, &bus, config, &route, t0()).await;
-    let assigned = bus.events.lock().unwrap().iter().find(|e| e.kind == DomainEventKind::LeadAssigned).cloned();
+    let assigned = bus
+        .events
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|e| e.kind == DomainEventKind::LeadAssigned)
+        .cloned();
     assigned.expect("routing published LeadAssigned")
 }
 
@@ -130,30 +213,69 @@ async fn a_failed_alert_is_reported_and_sent_once_on_redelivery_with_a_poison_be
     let store = store_with_reps(&config).await;
     let assigned = assigned_event(&store, &config).await;
     let body = envelope_body(&assigned);
-    let channels = [Channel { name: "slack", notifier: Recorder::default() }];
+    let channels = [Channel {
+        name: "slack",
+        notifier: Recorder::default(),
+    }];
     let recorder = &channels[0].notifier;
     *recorder.fail_next.lock().unwrap() = 1;
     let batch = sqs_event(&[("good", &body), ("poison", "{\"detail-type\": 3}")]);
     let first = handle_notify(&store, &channels, &RecordingBus::default(), &config, &batch).await;
     let failed: Vec<&str> = first.failed.iter().map(|(id, _)| id.as_str()).collect();
-    assert_eq!(failed, vec!["good", "poison"], "the transient failure and the poison");
+    assert_eq!(
+        failed,
+        vec!["good", "poison"],
+        "the transient failure and the poison"
+    );
     assert!(recorder.alerts.lock().unwrap().is_empty());
 
     let redelivered = sqs_event(&[("good", &body)]);
-    let second = handle_notify(&store, &channels, &RecordingBus::default(), &config, &redelivered).await;
+    let second = handle_notify(
+        &store,
+        &channels,
+        &RecordingBus::default(),
+        &config,
+        &redelivered,
+    )
+    .await;
     assert!(second.failed.is_empty());
-    handle_notify(&store, &channels, &RecordingBus::default(), &config, &redelivered).await;
+    handle_notify(
+        &store,
+        &channels,
+        &RecordingBus::default(),
+        &config,
+        &redelivered,
+    )
+    .await;
     assert_eq!(recorder.alerts.lock().unwrap().len(), 1, "sent once");
 }
 
 #[test]
 fn envelopes_from_elsewhere_or_inconsistent_ones_are_refused() {
-    let event = DomainEvent::new("c", DomainEventKind::LeadQualified, "ld_1", t0(), serde_json::json!({}));
+    let event = DomainEvent::new(
+        "c",
+        DomainEventKind::LeadQualified,
+        "ld_1",
+        t0(),
+        serde_json::json!({}),
+    );
     let good = envelope_body(&event);
     assert_eq!(domain_event(&good).unwrap(), event);
     let other_source = good.replace("\"source\":\"leadflow\"", "\"source\":\"aws.s3\"");
-    assert_eq!(domain_event(&other_source), Err(EnvelopeError::Source("aws.s3".into())));
-    let mismatch = good.replace("\"detail-type\":\"LeadQualified\"", "\"detail-type\":\"LeadScored\"");
-    assert!(matches!(domain_event(&mismatch), Err(EnvelopeError::KindMismatch { .. })));
-    assert!(matches!(domain_event("[]"), Err(EnvelopeError::Malformed(_))));
+    assert_eq!(
+        domain_event(&other_source),
+        Err(EnvelopeError::Source("aws.s3".into()))
+    );
+    let mismatch = good.replace(
+        "\"detail-type\":\"LeadQualified\"",
+        "\"detail-type\":\"LeadScored\"",
+    );
+    assert!(matches!(
+        domain_event(&mismatch),
+        Err(EnvelopeError::KindMismatch { .. })
+    ));
+    assert!(matches!(
+        domain_event("[]"),
+        Err(EnvelopeError::Malformed(_))
+    ));
 }

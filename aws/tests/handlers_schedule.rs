@@ -29,8 +29,12 @@ use support::{
 /// A hot lead scored and routed at t0 (its first-response SLA is due 5 minutes later).
 async fn assigned_lead(store: &MemoryStore, config: &Config, email: &str) -> LeadId {
     let jobs = accepted_jobs(store, vec![hot_event(email, email, "demo_request", t0())]).await;
-    score_event(store, &jobs[0], config, "v1", t0()).await.unwrap();
-    route_lead(store, &jobs[0].lead_id, config, t0()).await.unwrap();
+    score_event(store, &jobs[0], config, "v1", t0())
+        .await
+        .unwrap();
+    route_lead(store, &jobs[0].lead_id, config, t0())
+        .await
+        .unwrap();
     jobs[0].lead_id.clone()
 }
 
@@ -53,7 +57,12 @@ async fn idle_leads(store: &MemoryStore, config: &Config, n: usize) {
 }
 
 fn kinds(bus: &RecordingBus, kind: DomainEventKind) -> usize {
-    bus.events.lock().unwrap().iter().filter(|e| e.kind == kind).count()
+    bus.events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e.kind == kind)
+        .count()
 }
 
 #[tokio::test]
@@ -64,12 +73,20 @@ async fn a_breach_is_recorded_and_published_once() {
     let bus = RecordingBus::default();
     let run = ScheduledRun::default();
     let later = t0() + TimeDelta::minutes(6);
-    let first = handle_sla_check(&store, &bus, &config, &run, later).await.unwrap();
+    let first = handle_sla_check(&store, &bus, &config, &run, later)
+        .await
+        .unwrap();
     assert_eq!(first.breached, 1, "{first:?}");
     assert_eq!(kinds(&bus, DomainEventKind::SlaBreached), 1);
-    let again = handle_sla_check(&store, &bus, &config, &run, later).await.unwrap();
+    let again = handle_sla_check(&store, &bus, &config, &run, later)
+        .await
+        .unwrap();
     assert_eq!(again.breached, 0, "{again:?}");
-    assert_eq!(kinds(&bus, DomainEventKind::SlaBreached), 1, "published once");
+    assert_eq!(
+        kinds(&bus, DomainEventKind::SlaBreached),
+        1,
+        "published once"
+    );
 }
 
 #[tokio::test]
@@ -115,8 +132,14 @@ async fn a_crash_between_the_write_and_the_publish_loses_nothing_and_doubles_not
     let (bus, url) = bus_into_queue(&[]).await;
     let publisher = EventBridgePublisher::new(eventbridge().await, &bus);
     // The score function wrote the lead and its events, then died before relaying.
-    let jobs = accepted_jobs(&store, vec![hot_event("e1", "ana@acme.io", "demo_request", t0())]).await;
-    score_event(&store, &jobs[0], &config, "v1", t0()).await.unwrap();
+    let jobs = accepted_jobs(
+        &store,
+        vec![hot_event("e1", "ana@acme.io", "demo_request", t0())],
+    )
+    .await;
+    score_event(&store, &jobs[0], &config, "v1", t0())
+        .await
+        .unwrap();
     let stranded: BTreeSet<String> = store
         .pending(100)
         .await
@@ -124,7 +147,10 @@ async fn a_crash_between_the_write_and_the_publish_loses_nothing_and_doubles_not
         .into_iter()
         .map(|e| e.event_id)
         .collect();
-    assert!(stranded.len() >= 2, "LeadScored and LeadQualified wait in the outbox");
+    assert!(
+        stranded.len() >= 2,
+        "LeadScored and LeadQualified wait in the outbox"
+    );
 
     // SQS delivers the message again: the write is refused as applied, the relay runs.
     let body = serde_json::to_string(&jobs[0]).unwrap();
@@ -147,9 +173,15 @@ async fn a_crash_between_the_write_and_the_publish_loses_nothing_and_doubles_not
 
     let bodies = drain_bodies(&sqs().await, &url, stranded.len() + 1).await;
     assert_eq!(bodies.len(), stranded.len(), "each event on the bus once");
-    let ids: BTreeSet<String> = bodies.iter().map(|b| domain_event(b).unwrap().event_id).collect();
+    let ids: BTreeSet<String> = bodies
+        .iter()
+        .map(|b| domain_event(b).unwrap().event_id)
+        .collect();
     assert_eq!(ids, stranded);
-    assert_eq!(store.lead(&jobs[0].lead_id).await.unwrap().unwrap().version, 1);
+    assert_eq!(
+        store.lead(&jobs[0].lead_id).await.unwrap().unwrap().version,
+        1
+    );
 }
 
 #[tokio::test]
@@ -158,14 +190,30 @@ async fn the_sweep_publishes_what_a_crashed_handler_left_when_no_message_comes_b
     let store = store_with_reps(&config).await;
     let (bus, url) = bus_into_queue(&[]).await;
     let publisher = EventBridgePublisher::new(eventbridge().await, &bus);
-    let jobs = accepted_jobs(&store, vec![hot_event("e1", "ana@acme.io", "demo_request", t0())]).await;
-    score_event(&store, &jobs[0], &config, "v1", t0()).await.unwrap();
-    let stranded = store.pending(100).await.unwrap().len();
-    let sweep = handle_decay(&store, &publisher, &config, Scorer::rules("v1"), &ScheduledRun::default(), t0())
+    let jobs = accepted_jobs(
+        &store,
+        vec![hot_event("e1", "ana@acme.io", "demo_request", t0())],
+    )
+    .await;
+    score_event(&store, &jobs[0], &config, "v1", t0())
         .await
         .unwrap();
+    let stranded = store.pending(100).await.unwrap().len();
+    let sweep = handle_decay(
+        &store,
+        &publisher,
+        &config,
+        Scorer::rules("v1"),
+        &ScheduledRun::default(),
+        t0(),
+    )
+    .await
+    .unwrap();
     assert_eq!(sweep.published, stranded);
-    assert_eq!(drain_bodies(&sqs().await, &url, stranded + 1).await.len(), stranded);
+    assert_eq!(
+        drain_bodies(&sqs().await, &url, stranded + 1).await.len(),
+        stranded
+    );
 }
 
 #[test]

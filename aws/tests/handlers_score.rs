@@ -17,7 +17,14 @@ fn body(job: &ScoreJob) -> String {
 
 async fn jobs(store: &MemoryStore, n: usize) -> Vec<ScoreJob> {
     let events = (0..n)
-        .map(|i| hot_event(&format!("e{i}"), &format!("p{i}@co{i}.io"), "demo_request", t0()))
+        .map(|i| {
+            hot_event(
+                &format!("e{i}"),
+                &format!("p{i}@co{i}.io"),
+                "demo_request",
+                t0(),
+            )
+        })
         .collect();
     accepted_jobs(store, events).await
 }
@@ -47,13 +54,24 @@ async fn a_poison_message_in_a_batch_of_ten_is_the_only_failure() {
         .map(|f| f.item_identifier.as_str())
         .collect();
     assert_eq!(failed, vec!["msg-poison"]);
-    assert!(outcome.failed[0].1.contains("not a score job"), "{:?}", outcome.failed);
+    assert!(
+        outcome.failed[0].1.contains("not a score job"),
+        "{:?}",
+        outcome.failed
+    );
     for job in &jobs {
-        assert!(store.lead(&job.lead_id).await.unwrap().is_some(), "{} scored", job.lead_id);
+        assert!(
+            store.lead(&job.lead_id).await.unwrap().is_some(),
+            "{} scored",
+            job.lead_id
+        );
     }
     let published = bus.events.lock().unwrap().clone();
     assert_eq!(
-        published.iter().filter(|e| e.kind == DomainEventKind::LeadQualified).count(),
+        published
+            .iter()
+            .filter(|e| e.kind == DomainEventKind::LeadQualified)
+            .count(),
         9,
         "each lead qualified once, relayed in the same invocation"
     );
@@ -72,12 +90,27 @@ async fn a_panic_in_one_record_fails_only_that_record() {
     };
     let bodies: Vec<String> = jobs.iter().map(body).collect();
     let event = sqs_event(&[("a", &bodies[0]), ("b", &bodies[1]), ("c", &bodies[2])]);
-    let outcome = handle_score(&store, &RecordingBus::default(), &config, Scorer::rules("v1"), &event, t0()).await;
+    let outcome = handle_score(
+        &store,
+        &RecordingBus::default(),
+        &config,
+        Scorer::rules("v1"),
+        &event,
+        t0(),
+    )
+    .await;
     assert_eq!(outcome.handled, vec!["a", "c"]);
     assert_eq!(outcome.failed.len(), 1);
     assert_eq!(outcome.failed[0].0, "b");
-    assert!(outcome.failed[0].1.contains("panicked"), "{:?}", outcome.failed);
-    assert!(memory.lead(&jobs[1].lead_id).await.unwrap().is_none(), "nothing of it was written");
+    assert!(
+        outcome.failed[0].1.contains("panicked"),
+        "{:?}",
+        outcome.failed
+    );
+    assert!(
+        memory.lead(&jobs[1].lead_id).await.unwrap().is_none(),
+        "nothing of it was written"
+    );
 }
 
 #[tokio::test]
@@ -89,7 +122,11 @@ async fn the_same_message_twice_and_again_later_is_applied_once() {
     let b = body(&jobs[0]);
     let first = sqs_event(&[("m1", &b), ("m1-again", &b)]);
     let outcome = handle_score(&store, &bus, &config, Scorer::rules("v1"), &first, t0()).await;
-    assert!(outcome.failed.is_empty(), "a duplicate is not a failure: {:?}", outcome.failed);
+    assert!(
+        outcome.failed.is_empty(),
+        "a duplicate is not a failure: {:?}",
+        outcome.failed
+    );
     let after_first = store.lead(&jobs[0].lead_id).await.unwrap().unwrap();
     assert_eq!(after_first.version, 1, "one write");
     let published = bus.ids();
@@ -97,7 +134,10 @@ async fn the_same_message_twice_and_again_later_is_applied_once() {
     let later = sqs_event(&[("m1-redelivered", &b)]);
     let outcome = handle_score(&store, &bus, &config, Scorer::rules("v1"), &later, t0()).await;
     assert!(outcome.failed.is_empty());
-    assert_eq!(store.lead(&jobs[0].lead_id).await.unwrap().unwrap(), after_first);
+    assert_eq!(
+        store.lead(&jobs[0].lead_id).await.unwrap().unwrap(),
+        after_first
+    );
     assert_eq!(bus.ids(), published, "nothing published twice");
 }
 
@@ -117,7 +157,10 @@ async fn out_of_order_deliveries_apply_each_event_once() {
     assert_eq!(jobs[0].lead_id, jobs[1].lead_id, "one lead");
     let (b_early, b_late) = (body(&jobs[0]), body(&jobs[1]));
     // The later event arrives first, then both again in the other order.
-    for batch in [vec![("l", b_late.as_str())], vec![("e", b_early.as_str()), ("l2", b_late.as_str())]] {
+    for batch in [
+        vec![("l", b_late.as_str())],
+        vec![("e", b_early.as_str()), ("l2", b_late.as_str())],
+    ] {
         let outcome = handle_score(
             &store,
             &bus,
@@ -130,7 +173,10 @@ async fn out_of_order_deliveries_apply_each_event_once() {
         assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
     }
     let lead = store.lead(&jobs[0].lead_id).await.unwrap().unwrap();
-    assert_eq!(lead.version, 2, "two events, two writes, the repeat refused");
+    assert_eq!(
+        lead.version, 2,
+        "two events, two writes, the repeat refused"
+    );
     let history = store.history(&lead.id).await.unwrap();
     let applied = history
         .iter()

@@ -65,6 +65,9 @@ async fn a_send_to_a_missing_queue_fails_naming_the_queue() {
 async fn no_jobs_send_nothing() {
     let sqs = sqs().await;
     let url = queue(&sqs, "score-empty").await;
-    SqsScoreQueue::new(sqs.clone(), &url).send(&[]).await.unwrap();
+    SqsScoreQueue::new(sqs.clone(), &url)
+        .send(&[])
+        .await
+        .unwrap();
     assert!(drain_bodies(&sqs, &url, 1).await.is_empty());
 }

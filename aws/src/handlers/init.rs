@@ -95,8 +95,12 @@ impl Init {
         let setup =
             resolve_scoring(&ssm, parameter.as_deref(), &mut self.config, &model_dir).await?;
         match &setup.published {
-            Some((by, at)) => tracing::info!(version = %setup.version, published_by = %by, published_at = %at, "scoring with the published version"),
-            None => tracing::info!(version = %setup.version, "scoring with the configuration (nothing published)"),
+            Some((by, at)) => {
+                tracing::info!(version = %setup.version, published_by = %by, published_at = %at, "scoring with the published version")
+            }
+            None => {
+                tracing::info!(version = %setup.version, "scoring with the configuration (nothing published)")
+            }
         }
         Ok(setup)
     }

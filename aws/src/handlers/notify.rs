@@ -33,9 +33,16 @@ where
     handle_batch(event, store, publisher, "notify", |record| async move {
         let event = domain_event(body(record)?).map_err(|e| e.to_string())?;
         for channel in channels {
-            deliver(store, &channel.notifier, store, channel.name, &event, config)
-                .await
-                .map_err(|e| format!("event {} on {}: {e}", event.event_id, channel.name))?;
+            deliver(
+                store,
+                &channel.notifier,
+                store,
+                channel.name,
+                &event,
+                config,
+            )
+            .await
+            .map_err(|e| format!("event {} on {}: {e}", event.event_id, channel.name))?;
         }
         Ok(())
     })

@@ -44,7 +44,8 @@ impl ScheduledRun {
         let run: ScheduledRun = if payload.is_null() {
             ScheduledRun::default()
         } else {
-            serde_json::from_value(payload.clone()).map_err(|e| ScheduleError::Input(e.to_string()))?
+            serde_json::from_value(payload.clone())
+                .map_err(|e| ScheduleError::Input(e.to_string()))?
         };
         match &run.job {
             Some(found) if found != job => Err(ScheduleError::WrongJob {

@@ -66,7 +66,10 @@ pub fn hot_event(id: &str, email: &str, signal: &str, at: DateTime<Utc>) -> Inbo
         ("company_size", AttrValue::from(250i64)),
         ("industry", AttrValue::from("software")),
         ("country", AttrValue::from("US")),
-        ("company_domain", AttrValue::from(email.split('@').nth(1).unwrap())),
+        (
+            "company_domain",
+            AttrValue::from(email.split('@').nth(1).unwrap()),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
@@ -140,7 +143,10 @@ pub async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> String {
         .await
         .expect("queue attributes")
         .attributes
-        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn).cloned())
+        .and_then(|a| {
+            a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+                .cloned()
+        })
         .expect("a queue arn")
 }
 
@@ -150,7 +156,11 @@ pub async fn bus_into_queue(kinds: &[&str]) -> (String, String) {
     let eb = eventbridge().await;
     let sqs = sqs().await;
     let bus = testing::unique_name("bus");
-    eb.create_event_bus().name(&bus).send().await.expect("moto creates a bus");
+    eb.create_event_bus()
+        .name(&bus)
+        .send()
+        .await
+        .expect("moto creates a bus");
     let url = queue(&sqs, "bus-target").await;
     let arn = queue_arn(&sqs, &url).await;
     let mut pattern = serde_json::json!({"source": ["leadflow"]});

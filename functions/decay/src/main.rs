@@ -15,15 +15,12 @@ async fn main() -> Result<(), Error> {
     let store = DynamoStore::new(init.dynamodb(), init.table.clone(), init.score_queue()?);
     let publisher = init.publisher()?;
     let config = init.config;
-    lambda_runtime::run(service_fn(
-        |event: LambdaEvent<serde_json::Value>| async {
-            let run = ScheduledRun::parse(&event.payload, "decay")?;
-            let now = chrono::Utc::now();
-            let report =
-                handle_decay(&store, &publisher, &config, scoring.scorer(), &run, now).await?;
-            tracing::info!(?report, "decay done");
-            Ok::<DecayRun, Error>(report)
-        },
-    ))
+    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| async {
+        let run = ScheduledRun::parse(&event.payload, "decay")?;
+        let now = chrono::Utc::now();
+        let report = handle_decay(&store, &publisher, &config, scoring.scorer(), &run, now).await?;
+        tracing::info!(?report, "decay done");
+        Ok::<DecayRun, Error>(report)
+    }))
     .await
 }

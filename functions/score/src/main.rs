@@ -18,8 +18,15 @@ async fn main() -> Result<(), Error> {
     let config = init.config;
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| async {
         let now = chrono::Utc::now();
-        let outcome =
-            handle_score(&store, &publisher, &config, scoring.scorer(), &event.payload, now).await;
+        let outcome = handle_score(
+            &store,
+            &publisher,
+            &config,
+            scoring.scorer(),
+            &event.payload,
+            now,
+        )
+        .await;
         Ok::<SqsBatchResponse, Error>(outcome.response())
     }))
     .await
