@@ -1,0 +1,26 @@
+//! `decay`: run by EventBridge Scheduler (input `{"job": "decay", "limit": N}`): leads whose
+//! decaying score crossed a bound re-tiered, idle owned ones recycled (scored with the
+//! published version, as `score` does), then the outbox relayed.
+
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+use leadflow_aws::dynamo::DynamoStore;
+use leadflow_aws::handlers::init::Init;
+use leadflow_aws::handlers::schedule::{handle_decay, DecayRun, ScheduledRun};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let mut init = Init::from_env().await?;
+    let scoring = init.scoring().await?;
+    let store = DynamoStore::new(init.dynamodb(), init.table.clone(), init.score_queue()?);
+    let publisher = init.publisher()?;
+    let config = init.config;
+    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| async {
+        let run = ScheduledRun::parse(&event.payload, "decay")?;
+        let now = chrono::Utc::now();
+        let report = handle_decay(&store, &publisher, &config, scoring.scorer(), &run, now).await?;
+        tracing::info!(?report, "decay done");
+        Ok::<DecayRun, Error>(report)
+    }))
+    .await
+}

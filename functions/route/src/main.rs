@@ -1,0 +1,23 @@
+//! `route`: the `LeadQualified` envelopes on the route queue, each lead given an owner;
+//! partial batch failures reported.
+
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+use leadflow_aws::dynamo::DynamoStore;
+use leadflow_aws::handlers::init::Init;
+use leadflow_aws::handlers::route::handle_route;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let init = Init::from_env().await?;
+    let store = DynamoStore::new(init.dynamodb(), init.table.clone(), init.score_queue()?);
+    let publisher = init.publisher()?;
+    let config = init.config;
+    lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| async {
+        let now = chrono::Utc::now();
+        let outcome = handle_route(&store, &publisher, &config, &event.payload, now).await;
+        Ok::<SqsBatchResponse, Error>(outcome.response())
+    }))
+    .await
+}

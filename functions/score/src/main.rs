@@ -1,0 +1,33 @@
+//! `score`: the score queue's accepted events applied to their leads, scored with the latest
+//! published version (`LEADFLOW_PUBLISHED_PARAMETER`) or the config's rules; partial batch
+//! failures reported. Everything is built once, at init.
+
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+use leadflow_aws::dynamo::DynamoStore;
+use leadflow_aws::handlers::init::Init;
+use leadflow_aws::handlers::score::handle_score;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let mut init = Init::from_env().await?;
+    let scoring = init.scoring().await?;
+    let store = DynamoStore::new(init.dynamodb(), init.table.clone(), init.score_queue()?);
+    let publisher = init.publisher()?;
+    let config = init.config;
+    lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| async {
+        let now = chrono::Utc::now();
+        let outcome = handle_score(
+            &store,
+            &publisher,
+            &config,
+            scoring.scorer(),
+            &event.payload,
+            now,
+        )
+        .await;
+        Ok::<SqsBatchResponse, Error>(outcome.response())
+    }))
+    .await
+}

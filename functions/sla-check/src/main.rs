@@ -1,0 +1,25 @@
+//! `sla-check`: run by EventBridge Scheduler (input `{"job": "sla-check", "limit": N}`): the
+//! SLA clocks due, the fallback leads due for another routing try, then the outbox relayed.
+//! A failed run returns an error, so the Scheduler's retry policy and DLQ take over.
+
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+use leadflow_aws::dynamo::DynamoStore;
+use leadflow_aws::handlers::init::Init;
+use leadflow_aws::handlers::schedule::{handle_sla_check, ScheduledRun, SlaRun};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let init = Init::from_env().await?;
+    let store = DynamoStore::new(init.dynamodb(), init.table.clone(), init.score_queue()?);
+    let publisher = init.publisher()?;
+    let config = init.config;
+    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| async {
+        let run = ScheduledRun::parse(&event.payload, "sla-check")?;
+        let now = chrono::Utc::now();
+        let report = handle_sla_check(&store, &publisher, &config, &run, now).await?;
+        tracing::info!(?report, "SLA check done");
+        Ok::<SlaRun, Error>(report)
+    }))
+    .await
+}
