@@ -92,9 +92,17 @@ pub fn lead_link(id: &str) -> Markup {
     html! { a href={ "/leads/" (encode(id)) } { (id) } }
 }
 
+/// What a path segment or query value keeps as is: RFC 3986's unreserved characters, so
+/// that ids such as `ld_…` read the same in the address bar.
+const ESCAPED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
 /// A path segment or query value, percent-encoded.
 pub fn encode(value: &str) -> String {
-    percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string()
+    percent_encoding::utf8_percent_encode(value, ESCAPED).to_string()
 }
 
 /// A time as the pages show it.

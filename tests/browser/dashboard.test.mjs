@@ -82,16 +82,20 @@ const browser = await chromium.launch({
   ],
 });
 const problems = [];
+// Set while the test submits a wrong key on purpose: the refusal (401) is what it checks.
+let refusalExpected = false;
 try {
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   const page = await context.newPage();
   page.on("console", (msg) => {
-    if (msg.type() === "error") problems.push(`console error on ${page.url()}: ${msg.text()}`);
+    if (msg.type() !== "error") return;
+    if (refusalExpected && /status of 401/.test(msg.text())) return;
+    problems.push(`console error on ${page.url()}: ${msg.text()}`);
   });
   page.on("pageerror", (err) => problems.push(`page error on ${page.url()}: ${err.message}`));
   page.on("requestfailed", (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
   page.on("response", (res) => {
-    if (res.status() >= 400 && !res.url().endsWith("/signin")) {
+    if (res.status() >= 400 && !(refusalExpected && res.status() === 401)) {
       problems.push(`HTTP ${res.status()} for ${res.url()}`);
     }
     if (!res.url().startsWith(base)) problems.push(`request left the server: ${res.url()}`);
@@ -103,9 +107,16 @@ try {
   await page.screenshot({ path: join(shots, "signin.png") });
 
   // A wrong key is refused, the right one lets in; the key never shows in the URL.
+  refusalExpected = true;
   await page.fill('input[name="key"]', "not-the-key");
-  await Promise.all([page.waitForLoadState(), page.click('button[type="submit"]')]);
+  const [refusal] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith("/signin") && r.request().method() === "POST"),
+    page.click('button[type="submit"]'),
+  ]);
+  assert.equal(refusal.status(), 401, "a wrong key is refused");
+  await page.waitForLoadState();
   assert.match(page.url(), /\/signin/, "a wrong key stays on the sign-in page");
+  refusalExpected = false;
   await page.fill('input[name="key"]', apiKey);
   await Promise.all([page.waitForURL(`${base}/`), page.click('button[type="submit"]')]);
   assert.ok(!page.url().includes(apiKey), "the key is not in the URL");
