@@ -33,7 +33,10 @@ async fn add_idle(store: &DynamoStore<InMemoryScoreQueue>, from: usize, count: u
 }
 
 /// Items read by one `due` call.
-async fn reads_of_due(store: &DynamoStore<InMemoryScoreQueue>, kind: DueKind) -> (Vec<String>, u64) {
+async fn reads_of_due(
+    store: &DynamoStore<InMemoryScoreQueue>,
+    kind: DueKind,
+) -> (Vec<String>, u64) {
     let before = store.items_read();
     let due = store.due(kind, t0(), 100).await.unwrap();
     (due, store.items_read() - before)

@@ -49,13 +49,27 @@ fn ids(jobs: &[ScoreJob]) -> Vec<&str> {
 async fn accepted_events_are_queued_once_and_duplicates_are_not() {
     let queue = FlakyQueue::default();
     let store = store_on_fresh_table_with(queue.clone()).await;
-    let answers = store.accept(vec![job("e1"), job("e2"), job("e1")]).await.unwrap();
+    let answers = store
+        .accept(vec![job("e1"), job("e2"), job("e1")])
+        .await
+        .unwrap();
     assert_eq!(
         answers,
-        [Acceptance::Accepted, Acceptance::Accepted, Acceptance::Duplicate]
+        [
+            Acceptance::Accepted,
+            Acceptance::Accepted,
+            Acceptance::Duplicate
+        ]
     );
-    assert_eq!(store.accept(vec![job("e2")]).await.unwrap(), [Acceptance::Duplicate]);
-    assert_eq!(ids(&queue.inner.sent()), ["e1", "e2"], "each accepted job sent once");
+    assert_eq!(
+        store.accept(vec![job("e2")]).await.unwrap(),
+        [Acceptance::Duplicate]
+    );
+    assert_eq!(
+        ids(&queue.inner.sent()),
+        ["e1", "e2"],
+        "each accepted job sent once"
+    );
 }
 
 #[tokio::test]
@@ -69,10 +83,16 @@ async fn an_event_seen_but_never_queued_is_sent_when_it_comes_again() {
 
     // The sender retries (the webhook was not acknowledged): the pending id is sent now.
     queue.down.store(false, Ordering::SeqCst);
-    assert_eq!(store.accept(vec![job("e1")]).await.unwrap(), [Acceptance::Accepted]);
+    assert_eq!(
+        store.accept(vec![job("e1")]).await.unwrap(),
+        [Acceptance::Accepted]
+    );
     assert_eq!(ids(&queue.inner.sent()), ["e1"]);
 
     // Once accepted, it is a duplicate.
-    assert_eq!(store.accept(vec![job("e1")]).await.unwrap(), [Acceptance::Duplicate]);
+    assert_eq!(
+        store.accept(vec![job("e1")]).await.unwrap(),
+        [Acceptance::Duplicate]
+    );
     assert_eq!(ids(&queue.inner.sent()), ["e1"], "not sent a second time");
 }

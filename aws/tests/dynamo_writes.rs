@@ -105,8 +105,11 @@ async fn full_write(store: &DynamoStore<InMemoryScoreQueue>, id: &str, event: &s
     );
     w.pool = decision.pool_update;
     w.applied_event = Some(event.into());
-    w.history
-        .push(HistoryEntry::new(t0(), HistoryKind::Assigned, json!({"rep_id": "ana"})));
+    w.history.push(HistoryEntry::new(
+        t0(),
+        HistoryKind::Assigned,
+        json!({"rep_id": "ana"}),
+    ));
     w.events.push(DomainEvent::new(
         event,
         DomainEventKind::LeadAssigned,
@@ -134,7 +137,10 @@ async fn a_transaction_refused_by_its_last_condition_leaves_no_item_behind() {
     let mut refused = full_write(&store, "ld_b", "evt-b").await;
     refused.pool = Some(stale_pool);
     let err = store.write_lead(refused).await.unwrap_err();
-    assert!(matches!(err, StoreError::PoolConflict { ref team } if team == "inbound"), "{err:?}");
+    assert!(
+        matches!(err, StoreError::PoolConflict { ref team } if team == "inbound"),
+        "{err:?}"
+    );
     assert_eq!(
         all_keys(&store).await,
         before,
@@ -146,8 +152,15 @@ async fn a_transaction_refused_by_its_last_condition_leaves_no_item_behind() {
     // Refused by its second item (the applied marker) after the first (a new lead) passed.
     let replay = full_write(&store, "ld_c", "evt-a").await;
     let err = store.write_lead(replay).await.unwrap_err();
-    assert!(matches!(err, StoreError::AlreadyApplied(ref e) if e == "evt-a"), "{err:?}");
-    assert_eq!(all_keys(&store).await, before, "nothing of the replay was written");
+    assert!(
+        matches!(err, StoreError::AlreadyApplied(ref e) if e == "evt-a"),
+        "{err:?}"
+    );
+    assert_eq!(
+        all_keys(&store).await,
+        before,
+        "nothing of the replay was written"
+    );
 }
 
 #[tokio::test]
@@ -160,16 +173,28 @@ async fn a_score_write_is_one_transaction_of_four_items() {
     let before = all_keys(&store).await;
     // What scoring an event writes: the lead, the event's marker, one history item
     // (however many entries) and one LeadScored event.
-    let mut w = LeadWrite::over(store.lead("ld_a").await.unwrap().unwrap(), DueTimes::default());
+    let mut w = LeadWrite::over(
+        store.lead("ld_a").await.unwrap().unwrap(),
+        DueTimes::default(),
+    );
     w.applied_event = Some("evt-1".into());
     w.history = vec![
         HistoryEntry::new(t0(), HistoryKind::Event, json!({"event": "page_view"})),
         HistoryEntry::new(t0(), HistoryKind::Scored, json!({"total": 12})),
     ];
-    w.events
-        .push(DomainEvent::new("evt-1", DomainEventKind::LeadScored, "ld_a", t0(), json!({})));
+    w.events.push(DomainEvent::new(
+        "evt-1",
+        DomainEventKind::LeadScored,
+        "ld_a",
+        t0(),
+        json!({}),
+    ));
     store.write_lead(w).await.unwrap();
-    let added: Vec<_> = all_keys(&store).await.difference(&before).cloned().collect();
+    let added: Vec<_> = all_keys(&store)
+        .await
+        .difference(&before)
+        .cloned()
+        .collect();
     assert_eq!(
         added.len(),
         3,

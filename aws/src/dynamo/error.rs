@@ -71,7 +71,9 @@ impl DynamoError {
         }
     }
 
-    pub(crate) fn build(op: &'static str) -> impl FnOnce(aws_sdk_dynamodb::error::BuildError) -> Self {
+    pub(crate) fn build(
+        op: &'static str,
+    ) -> impl FnOnce(aws_sdk_dynamodb::error::BuildError) -> Self {
         move |source| DynamoError::Build { op, source }
     }
 }

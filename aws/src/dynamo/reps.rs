@@ -8,9 +8,7 @@ use leadflow::domain::{Rep, RepId};
 use leadflow::ports::{RepStore, StoreError};
 use leadflow::routing::{Pool, PoolStates, RepLoad, Slot};
 
-use super::codec::{
-    describe, from_json, get_n, get_opt_n, get_s, key, s, to_json, Item, BODY,
-};
+use super::codec::{describe, from_json, get_n, get_opt_n, get_s, key, s, to_json, Item, BODY};
 use super::error::DynamoError;
 use super::keys::{account_pk, rep_sk, ACCOUNT_SK, PK, POOLS_PK, REPS_PK, SK, SLOT_PREFIX};
 use super::write::{ACCOUNT_REP, OPEN_LEADS, PASS, PICKS, QUEUED_AT, VIRTUAL_TIME};
@@ -38,7 +36,10 @@ fn rep_load(item: &Item) -> Result<Option<RepLoad>, DynamoError> {
     }
     let rep: Rep = from_json(item, BODY)?;
     let open = get_opt_n::<i64>(item, OPEN_LEADS)?.unwrap_or(0).max(0);
-    Ok(Some(RepLoad::new(rep, u32::try_from(open).unwrap_or(u32::MAX))))
+    Ok(Some(RepLoad::new(
+        rep,
+        u32::try_from(open).unwrap_or(u32::MAX),
+    )))
 }
 
 fn slot(item: &Item, value: &AttributeValue) -> Result<Slot, DynamoError> {
@@ -124,9 +125,9 @@ impl<Q: ScoreQueue> RepStore for DynamoStore<Q> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::super::codec::n;
     use super::super::keys::pool_sk;
+    use super::*;
 
     #[test]
     fn a_pool_item_reads_back_its_slots() {
@@ -140,7 +141,13 @@ mod tests {
         let (team, pool) = pool(&item).unwrap();
         assert_eq!(team, "inbound");
         assert_eq!((pool.picks, pool.virtual_time), (3, 7));
-        assert_eq!(pool.slots["ana"], Slot { pass: 9, queued_at: 2 });
+        assert_eq!(
+            pool.slots["ana"],
+            Slot {
+                pass: 9,
+                queued_at: 2
+            }
+        );
     }
 
     #[test]
@@ -150,6 +157,9 @@ mod tests {
         item.insert(VIRTUAL_TIME.into(), n(1));
         item.insert(format!("{SLOT_PREFIX}ana"), s("9"));
         let err = pool(&item).unwrap_err().to_string();
-        assert!(err.contains("POOLS/POOL#inbound") && err.contains("pass"), "{err}");
+        assert!(
+            err.contains("POOLS/POOL#inbound") && err.contains("pass"),
+            "{err}"
+        );
     }
 }

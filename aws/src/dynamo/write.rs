@@ -14,9 +14,9 @@ use leadflow::routing::{Pool, PoolUpdate};
 use super::codec::{expires_in_days, key, n, s, to_json, Item, BODY, EXPIRES_AT};
 use super::error::DynamoError;
 use super::keys::{
-    account_pk, applied_pk, email_pk, external_id_pk, outbox_pk, pool_sk, rep_sk,
-    shard_of, sort_time, ACCOUNT_SK, APPLIED_SK, LINK_SK, OUTBOX_ITEM_SK, OUTBOX_SHARD, OUTBOX_SK,
-    PK, POOLS_PK, REPS_PK, SLOT_PREFIX,
+    account_pk, applied_pk, email_pk, external_id_pk, outbox_pk, pool_sk, rep_sk, shard_of,
+    sort_time, ACCOUNT_SK, APPLIED_SK, LINK_SK, OUTBOX_ITEM_SK, OUTBOX_SHARD, OUTBOX_SK, PK,
+    POOLS_PK, REPS_PK, SLOT_PREFIX,
 };
 use super::leads::{history_item, lead_item, LINKED_LEAD, VERSION};
 use super::DynamoStore;
@@ -52,21 +52,30 @@ struct Transaction {
 }
 
 impl Transaction {
-    fn put(&mut self, item: Item, condition: Option<&str>, guard: Guard) -> Result<(), DynamoError> {
+    fn put(
+        &mut self,
+        item: Item,
+        condition: Option<&str>,
+        guard: Guard,
+    ) -> Result<(), DynamoError> {
         let mut put = Put::builder().table_name(&self.table).set_item(Some(item));
         if let Some(condition) = condition {
             put = put
                 .condition_expression(condition)
                 .expression_attribute_names("#pk", PK);
         }
-        let put = put.build().map_err(DynamoError::build("TransactWriteItems"))?;
-        self.items.push(TransactWriteItem::builder().put(put).build());
+        let put = put
+            .build()
+            .map_err(DynamoError::build("TransactWriteItems"))?;
+        self.items
+            .push(TransactWriteItem::builder().put(put).build());
         self.guards.push(guard);
         Ok(())
     }
 
     fn update(&mut self, update: Update, guard: Guard) {
-        self.items.push(TransactWriteItem::builder().update(update).build());
+        self.items
+            .push(TransactWriteItem::builder().update(update).build());
         self.guards.push(guard);
     }
 }
@@ -113,7 +122,11 @@ impl<Q: ScoreQueue> DynamoStore<Q> {
             )?;
         }
         if !w.history.is_empty() {
-            tx.put(history_item(&lead.id, lead.version, &w.history)?, None, Guard::None)?;
+            tx.put(
+                history_item(&lead.id, lead.version, &w.history)?,
+                None,
+                Guard::None,
+            )?;
         }
         // One write's events share its wall-clock time; their index keeps them in order.
         let written_at = sort_time(Utc::now());
@@ -123,7 +136,10 @@ impl<Q: ScoreQueue> DynamoStore<Q> {
             item.insert(OUTBOX_SHARD.into(), s(shard_of(&event.event_id)));
             item.insert(
                 OUTBOX_SK.into(),
-                s(format!("{written_at}#{}#{:020}#{i:04}", lead.id, lead.version)),
+                s(format!(
+                    "{written_at}#{}#{:020}#{i:04}",
+                    lead.id, lead.version
+                )),
             );
             tx.put(item, None, Guard::None)?;
         }
@@ -183,18 +199,18 @@ impl<Q: ScoreQueue> DynamoStore<Q> {
                 .expression_attribute_names("#version", VERSION)
                 .expression_attribute_values(":expected", n(v)),
         };
-        let put = put.build().map_err(DynamoError::build("TransactWriteItems"))?;
+        let put = put
+            .build()
+            .map_err(DynamoError::build("TransactWriteItems"))?;
         tx.items.push(TransactWriteItem::builder().put(put).build());
         tx.guards.push(Guard::Version);
         Ok(())
     }
 
-    fn update(
-        &self,
-        pk: String,
-        sk: &str,
-    ) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
-        Update::builder().table_name(&*self.table).set_key(Some(key(pk, sk)))
+    fn update(&self, pk: String, sk: &str) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
+        Update::builder()
+            .table_name(&*self.table)
+            .set_key(Some(key(pk, sk)))
     }
 
     /// The rotation move: only if the pool is still at the pick and virtual time the
