@@ -3,10 +3,11 @@
 //! scoring version), and the handlers the Lambda functions in `functions/` run. The domain
 //! never imports this crate.
 
-pub mod metering;
 mod batch_retry;
+pub mod dynamo;
 pub mod eventbridge;
 pub mod handlers;
+pub mod metering;
 pub mod published;
 pub mod score_queue;
 pub mod sdk;

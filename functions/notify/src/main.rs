@@ -47,8 +47,10 @@ async fn main() -> Result<(), Error> {
     let store = DynamoStore::new(init.dynamodb(), init.table.clone(), init.score_queue()?);
     let publisher = init.publisher()?;
     let config = init.config;
-    lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| async {
-        let outcome = handle_notify(&store, &channels, &publisher, &config, &event.payload).await;
+    // The handler borrows what init built; the runtime runs one event at a time.
+    let (store, publisher, config, channels) = (&store, &publisher, &config, &channels);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+        let outcome = handle_notify(store, channels, publisher, config, &event.payload).await;
         Ok::<SqsBatchResponse, Error>(outcome.response())
     }))
     .await

@@ -14,9 +14,11 @@ async fn main() -> Result<(), Error> {
     let store = DynamoStore::new(init.dynamodb(), init.table.clone(), init.score_queue()?);
     let publisher = init.publisher()?;
     let config = init.config;
-    lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| async {
+    // The handler borrows what init built; the runtime runs one event at a time.
+    let (store, publisher, config) = (&store, &publisher, &config);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         let now = chrono::Utc::now();
-        let outcome = handle_route(&store, &publisher, &config, &event.payload, now).await;
+        let outcome = handle_route(store, publisher, config, &event.payload, now).await;
         Ok::<SqsBatchResponse, Error>(outcome.response())
     }))
     .await

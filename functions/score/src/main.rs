@@ -16,12 +16,14 @@ async fn main() -> Result<(), Error> {
     let store = DynamoStore::new(init.dynamodb(), init.table.clone(), init.score_queue()?);
     let publisher = init.publisher()?;
     let config = init.config;
-    lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| async {
+    // The handler borrows what init built; the runtime runs one event at a time.
+    let (store, publisher, config, scoring) = (&store, &publisher, &config, &scoring);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         let now = chrono::Utc::now();
         let outcome = handle_score(
-            &store,
-            &publisher,
-            &config,
+            store,
+            publisher,
+            config,
             scoring.scorer(),
             &event.payload,
             now,

@@ -1,0 +1,311 @@
+//! `write_lead`: one `LeadWrite` as one `TransactWriteItems`, all of it or nothing. The
+//! conditions that can refuse it (the lead's version, the applied-event marker, the pool
+//! position) are mapped back from the cancellation reasons to the port's errors.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use chrono::Utc;
+use leadflow::ports::{LeadWrite, StoreError};
+use leadflow::routing::{Pool, PoolUpdate};
+
+use super::codec::{expires_in_days, key, n, s, to_json, Item, BODY, EXPIRES_AT};
+use super::error::DynamoError;
+use super::keys::{
+    account_pk, applied_pk, email_pk, external_id_pk, outbox_pk, pool_sk, rep_sk, shard_of,
+    sort_time, ACCOUNT_SK, APPLIED_SK, LINK_SK, OUTBOX_ITEM_SK, OUTBOX_SHARD, OUTBOX_SK, PK,
+    POOLS_PK, REPS_PK, SLOT_PREFIX,
+};
+use super::leads::{history_item, lead_item, LINKED_LEAD, VERSION};
+use super::DynamoStore;
+use crate::score_queue::ScoreQueue;
+
+/// DynamoDB's limit on the items of one transaction.
+pub(crate) const MAX_TRANSACTION_ITEMS: usize = 100;
+
+/// How long an applied-event marker guards against redelivery: far beyond SQS's longest
+/// retention (14 days), after which no copy of the event can still arrive.
+const APPLIED_MARKER_DAYS: i64 = 30;
+
+pub(crate) const OPEN_LEADS: &str = "open_leads";
+pub(crate) const PICKS: &str = "picks";
+pub(crate) const VIRTUAL_TIME: &str = "virtual_time";
+pub(crate) const PASS: &str = "pass";
+pub(crate) const QUEUED_AT: &str = "queued_at";
+pub(crate) const ACCOUNT_REP: &str = "rep_id";
+
+/// Which condition of the transaction an item carries, by position.
+#[derive(Debug, Clone)]
+enum Guard {
+    Version,
+    AppliedEvent(String),
+    Pool(String),
+    None,
+}
+
+struct Transaction {
+    table: String,
+    items: Vec<TransactWriteItem>,
+    guards: Vec<Guard>,
+}
+
+impl Transaction {
+    fn put(
+        &mut self,
+        item: Item,
+        condition: Option<&str>,
+        guard: Guard,
+    ) -> Result<(), DynamoError> {
+        let mut put = Put::builder().table_name(&self.table).set_item(Some(item));
+        if let Some(condition) = condition {
+            put = put
+                .condition_expression(condition)
+                .expression_attribute_names("#pk", PK);
+        }
+        let put = put
+            .build()
+            .map_err(DynamoError::build("TransactWriteItems"))?;
+        self.items
+            .push(TransactWriteItem::builder().put(put).build());
+        self.guards.push(guard);
+        Ok(())
+    }
+
+    fn update(&mut self, update: Update, guard: Guard) {
+        self.items
+            .push(TransactWriteItem::builder().update(update).build());
+        self.guards.push(guard);
+    }
+}
+
+impl<Q: ScoreQueue> DynamoStore<Q> {
+    pub(crate) async fn transact_lead_write(&self, w: LeadWrite) -> Result<(), StoreError> {
+        let tx = self.transaction(&w)?;
+        if tx.items.len() > MAX_TRANSACTION_ITEMS {
+            return Err(DynamoError::TransactionTooLarge {
+                lead_id: w.lead.id.clone(),
+                items: tx.items.len(),
+                max: MAX_TRANSACTION_ITEMS,
+            }
+            .into());
+        }
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(tx.items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) => Err(refusal(&w, &tx.guards, e, &self.table)),
+        }
+    }
+
+    fn transaction(&self, w: &LeadWrite) -> Result<Transaction, DynamoError> {
+        let mut tx = Transaction {
+            table: self.table.to_string(),
+            items: Vec::new(),
+            guards: Vec::new(),
+        };
+        let lead = &w.lead;
+        self.put_lead(&mut tx, w)?;
+        if let Some(event_id) = &w.applied_event {
+            let mut marker = key(applied_pk(event_id), APPLIED_SK);
+            marker.insert(LINKED_LEAD.into(), s(&lead.id));
+            marker.insert(EXPIRES_AT.into(), expires_in_days(APPLIED_MARKER_DAYS));
+            tx.put(
+                marker,
+                Some("attribute_not_exists(#pk)"),
+                Guard::AppliedEvent(event_id.clone()),
+            )?;
+        }
+        if !w.history.is_empty() {
+            tx.put(
+                history_item(&lead.id, lead.version, &w.history)?,
+                None,
+                Guard::None,
+            )?;
+        }
+        // One write's events share its wall-clock time; their index keeps them in order.
+        let written_at = sort_time(Utc::now());
+        for (i, event) in w.events.iter().enumerate() {
+            let mut item = key(outbox_pk(&event.event_id), OUTBOX_ITEM_SK);
+            item.insert(BODY.into(), s(to_json("domain event", event)?));
+            item.insert(OUTBOX_SHARD.into(), s(shard_of(&event.event_id)));
+            item.insert(
+                OUTBOX_SK.into(),
+                s(format!(
+                    "{written_at}#{}#{:020}#{i:04}",
+                    lead.id, lead.version
+                )),
+            );
+            tx.put(item, None, Guard::None)?;
+        }
+        for pk in [
+            w.link_email.as_deref().map(email_pk),
+            w.link_external_id.as_deref().map(external_id_pk),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            // A link is made once and never moved: a later lead claiming it changes nothing.
+            let update = self
+                .update(pk, LINK_SK)
+                .update_expression("SET #lead = if_not_exists(#lead, :lead)")
+                .expression_attribute_names("#lead", LINKED_LEAD)
+                .expression_attribute_values(":lead", s(&lead.id))
+                .build()
+                .map_err(DynamoError::build("TransactWriteItems"))?;
+            tx.update(update, Guard::None);
+        }
+        // One item may appear once per transaction: sum the deltas of each rep first.
+        let mut loads: BTreeMap<&str, i64> = BTreeMap::new();
+        for (rep, delta) in &w.rep_load {
+            *loads.entry(rep.as_str()).or_default() += i64::from(*delta);
+        }
+        for (rep, delta) in loads.into_iter().filter(|(_, d)| *d != 0) {
+            let update = self
+                .update(REPS_PK.to_string(), &rep_sk(rep))
+                .update_expression("ADD #open :delta")
+                .expression_attribute_names("#open", OPEN_LEADS)
+                .expression_attribute_values(":delta", n(delta))
+                .build()
+                .map_err(DynamoError::build("TransactWriteItems"))?;
+            tx.update(update, Guard::None);
+        }
+        if let Some(pool) = &w.pool {
+            tx.update(self.pool_move(pool)?, Guard::Pool(pool.team.clone()));
+        }
+        if let Some((domain, rep)) = &w.account_owner {
+            let mut item = key(account_pk(domain), ACCOUNT_SK);
+            item.insert(ACCOUNT_REP.into(), s(rep));
+            tx.put(item, None, Guard::None)?;
+        }
+        Ok(tx)
+    }
+
+    fn put_lead(&self, tx: &mut Transaction, w: &LeadWrite) -> Result<(), DynamoError> {
+        let item = lead_item(&w.lead, &w.due)?;
+        let mut put = Put::builder()
+            .table_name(&*self.table)
+            .set_item(Some(item))
+            .expression_attribute_names("#pk", PK);
+        put = match w.expected_version {
+            None => put.condition_expression("attribute_not_exists(#pk)"),
+            Some(v) => put
+                .condition_expression("attribute_exists(#pk) AND #version = :expected")
+                .expression_attribute_names("#version", VERSION)
+                .expression_attribute_values(":expected", n(v)),
+        };
+        let put = put
+            .build()
+            .map_err(DynamoError::build("TransactWriteItems"))?;
+        tx.items.push(TransactWriteItem::builder().put(put).build());
+        tx.guards.push(Guard::Version);
+        Ok(())
+    }
+
+    fn update(&self, pk: String, sk: &str) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
+        Update::builder()
+            .table_name(&*self.table)
+            .set_key(Some(key(pk, sk)))
+    }
+
+    /// The rotation move: only if the pool is still at the pick and virtual time the
+    /// decision saw, set its new position and the slots the move changes.
+    fn pool_move(&self, update: &PoolUpdate) -> Result<Update, DynamoError> {
+        // The slots a move changes are those it writes into the pool it was computed from.
+        let mut moved = Pool {
+            virtual_time: update.virtual_time.from,
+            picks: update.pick,
+            slots: BTreeMap::new(),
+        };
+        update
+            .apply_to(&mut moved)
+            .expect("a move applies to the very position it was computed at");
+        let mut set = vec!["#picks = :next_pick".to_string(), "#vt = :to".to_string()];
+        let mut names = HashMap::from([
+            ("#picks".to_string(), PICKS.to_string()),
+            ("#vt".to_string(), VIRTUAL_TIME.to_string()),
+        ]);
+        let mut values = HashMap::from([
+            (":next_pick".to_string(), n(moved.picks)),
+            (":to".to_string(), n(moved.virtual_time)),
+            (":pick".to_string(), n(update.pick)),
+            (":from".to_string(), n(update.virtual_time.from)),
+        ]);
+        for (i, (rep, slot)) in moved.slots.iter().enumerate() {
+            set.push(format!("#slot{i} = :slot{i}"));
+            names.insert(format!("#slot{i}"), format!("{SLOT_PREFIX}{rep}"));
+            values.insert(
+                format!(":slot{i}"),
+                AttributeValue::M(HashMap::from([
+                    (PASS.to_string(), n(slot.pass)),
+                    (QUEUED_AT.to_string(), n(slot.queued_at)),
+                ])),
+            );
+        }
+        let at_position = "#picks = :pick AND #vt = :from";
+        // A team never routed to has no item: it stands at pick 0, virtual time 0.
+        let condition = if update.pick == 0 && update.virtual_time.from == 0 {
+            names.insert("#pk".to_string(), PK.to_string());
+            format!("attribute_not_exists(#pk) OR ({at_position})")
+        } else {
+            at_position.to_string()
+        };
+        self.update(POOLS_PK.to_string(), &pool_sk(&update.team))
+            .update_expression(format!("SET {}", set.join(", ")))
+            .condition_expression(condition)
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .build()
+            .map_err(DynamoError::build("TransactWriteItems"))
+    }
+}
+
+/// Why DynamoDB refused the transaction, as the port says it: a stale version first (the
+/// caller re-reads everything), then an event applied before, then a moved pool.
+fn refusal(
+    w: &LeadWrite,
+    guards: &[Guard],
+    e: SdkError<TransactWriteItemsError, aws_sdk_dynamodb::config::http::HttpResponse>,
+    table: &str,
+) -> StoreError {
+    let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
+        e.as_service_error()
+    else {
+        return DynamoError::sdk("TransactWriteItems", table, e).into();
+    };
+    let failed = |wanted: fn(&Guard) -> bool| {
+        cancelled
+            .cancellation_reasons()
+            .iter()
+            .zip(guards)
+            .find(|(r, g)| r.code() == Some("ConditionalCheckFailed") && wanted(g))
+            .map(|(_, g)| g.clone())
+    };
+    let conflict = || StoreError::Conflict {
+        lead_id: w.lead.id.clone(),
+        expected: w.expected_version,
+    };
+    if failed(|g| matches!(g, Guard::Version)).is_some() {
+        return conflict();
+    }
+    if let Some(Guard::AppliedEvent(id)) = failed(|g| matches!(g, Guard::AppliedEvent(_))) {
+        return StoreError::AlreadyApplied(id);
+    }
+    if let Some(Guard::Pool(team)) = failed(|g| matches!(g, Guard::Pool(_))) {
+        return StoreError::PoolConflict { team };
+    }
+    // Another transaction held one of the items: reading again and retrying is safe.
+    let raced = cancelled
+        .cancellation_reasons()
+        .iter()
+        .any(|r| r.code() == Some("TransactionConflict"));
+    if raced {
+        return conflict();
+    }
+    DynamoError::sdk("TransactWriteItems", table, e).into()
+}
