@@ -139,7 +139,7 @@ async fn load(
             .iter()
             .map(|e| e["lead"]["email"].as_str().unwrap().to_string())
             .collect();
-        let sampled = (n / events_per_request) % SAMPLE_EVERY == 0;
+        let sampled = (n / events_per_request).is_multiple_of(SAMPLE_EVERY);
         n += events_per_request;
         let api = api.clone();
         tasks.push(tokio::spawn(async move {

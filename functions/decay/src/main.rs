@@ -17,12 +17,15 @@ async fn main() -> Result<(), Error> {
     let config = init.config;
     // The handler borrows what init built; the runtime runs one event at a time.
     let (store, publisher, config, scoring) = (&store, &publisher, &config, &scoring);
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
-        let run = ScheduledRun::parse(&event.payload, "decay")?;
-        let now = chrono::Utc::now();
-        let report = handle_decay(store, publisher, config, scoring.scorer(), &run, now).await?;
-        tracing::info!(?report, "decay done");
-        Ok::<DecayRun, Error>(report)
-    }))
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<serde_json::Value>| async move {
+            let run = ScheduledRun::parse(&event.payload, "decay")?;
+            let now = chrono::Utc::now();
+            let report =
+                handle_decay(store, publisher, config, scoring.scorer(), &run, now).await?;
+            tracing::info!(?report, "decay done");
+            Ok::<DecayRun, Error>(report)
+        },
+    ))
     .await
 }

@@ -16,12 +16,14 @@ async fn main() -> Result<(), Error> {
     let config = init.config;
     // The handler borrows what init built; the runtime runs one event at a time.
     let (store, publisher, config) = (&store, &publisher, &config);
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
-        let run = ScheduledRun::parse(&event.payload, "sla-check")?;
-        let now = chrono::Utc::now();
-        let report = handle_sla_check(store, publisher, config, &run, now).await?;
-        tracing::info!(?report, "SLA check done");
-        Ok::<SlaRun, Error>(report)
-    }))
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<serde_json::Value>| async move {
+            let run = ScheduledRun::parse(&event.payload, "sla-check")?;
+            let now = chrono::Utc::now();
+            let report = handle_sla_check(store, publisher, config, &run, now).await?;
+            tracing::info!(?report, "SLA check done");
+            Ok::<SlaRun, Error>(report)
+        },
+    ))
     .await
 }
