@@ -90,7 +90,9 @@ pub fn verify_signature(
     for part in header.split(',') {
         match part.trim().split_once('=') {
             Some(("t", v)) => timestamp = Some(v.trim()),
-            Some(("v1", v)) => signatures.push(decode_hex(v.trim()).ok_or_else(malformed)?),
+            Some(("v1", v)) => {
+                signatures.push(leadflow::domain::hex::decode(v.trim()).ok_or_else(malformed)?)
+            }
             _ => {}
         }
     }
@@ -131,23 +133,8 @@ pub fn sign(secret: &str, t: i64, body: &[u8]) -> String {
     mac.update(t.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
-    let hex: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hex = leadflow::domain::hex::encode(&mac.finalize().into_bytes());
     format!("t={t},v1={hex}")
-}
-
-fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) || !s.is_ascii() {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
-        .collect()
 }
 
 #[cfg(test)]

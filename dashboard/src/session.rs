@@ -65,7 +65,10 @@ impl<'a> SessionKeys<'a> {
     /// The cookie value of a session signed in at `now`.
     pub fn issue(&self, now: DateTime<Utc>) -> String {
         let expiry = (now + SESSION_LIFETIME).timestamp();
-        format!("{expiry}.{}", hex(&self.mac(expiry)))
+        format!(
+            "{expiry}.{}",
+            leadflow::domain::hex::encode(&self.mac(expiry))
+        )
     }
 
     /// Whether `value` is a live session at `now`.
@@ -76,7 +79,7 @@ impl<'a> SessionKeys<'a> {
             return Err(SessionError::Malformed);
         };
         let expiry: i64 = expiry.parse().map_err(|_| SessionError::Malformed)?;
-        let signature = unhex(signature).ok_or(SessionError::Malformed)?;
+        let signature = leadflow::domain::hex::decode(signature).ok_or(SessionError::Malformed)?;
         if self.keys.iter().all(|k| k.is_empty())
             || !bool::from(self.mac(expiry).as_slice().ct_eq(&signature))
         {
@@ -94,20 +97,6 @@ impl<'a> SessionKeys<'a> {
         mac.update(format!("session|{expiry}").as_bytes());
         mac.finalize().into_bytes().to_vec()
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) || !s.is_ascii() {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
-        .collect()
 }
 
 /// The session cookie among a `Cookie` header's pairs.

@@ -18,8 +18,37 @@ pub fn prefixed(prefix: &str, bytes: &[u8]) -> String {
     out
 }
 
+/// The lower-case hex of `bytes`.
+pub fn encode(bytes: &[u8]) -> String {
+    prefixed("", bytes)
+}
+
+/// The bytes of a hex string (either case); `None` when it is not hex of whole bytes.
+pub fn decode(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) || !s.is_ascii() {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn decoding_undoes_encoding_and_refuses_what_is_not_hex() {
+        let bytes = [0x00, 0x0f, 0xa5, 0xff];
+        assert_eq!(
+            super::decode(&super::encode(&bytes)).as_deref(),
+            Some(&bytes[..])
+        );
+        assert_eq!(super::decode("0F"), Some(vec![0x0f]));
+        assert_eq!(super::decode("abc"), None, "odd length");
+        assert_eq!(super::decode("zz"), None, "not hex");
+        assert_eq!(super::decode("é1"), None, "not ascii");
+    }
+
     #[test]
     fn hex_is_lower_case_two_digits_a_byte() {
         assert_eq!(
