@@ -30,4 +30,8 @@ impl LeadScan for MemoryStore {
     ) -> Result<Vec<Arc<LeadFacts>>, StoreError> {
         Ok(MemoryStore::facts_created_between(self, since, until))
     }
+
+    async fn facts_with_open_clock(&self) -> Result<Vec<Arc<LeadFacts>>, StoreError> {
+        Ok(MemoryStore::facts_with_open_clock(self))
+    }
 }

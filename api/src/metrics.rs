@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use leadflow::config::Config;
 use leadflow::metrics::overview::{Overview, OverviewQuery};
-use leadflow::metrics::{compute, compute_overview, Metrics, OverviewContext};
+use leadflow::metrics::{compute, compute_overview, LeadFacts, Metrics, OverviewContext};
 use leadflow::ports::{LeadStore, RepStore, StoreError};
 
 use crate::state::LeadScan;
@@ -22,7 +22,7 @@ pub async fn collect<S: LeadStore + RepStore + LeadScan>(
 }
 
 /// The dashboard's overview of `query` as of `now`: one read of the facts of both periods
-/// (the query's and the previous one), the roster and the rotation.
+/// (the query's and the previous one), one of the open clocks, the roster and the rotation.
 pub async fn overview<S: LeadStore + RepStore + LeadScan>(
     store: &S,
     config: &Config,
@@ -32,6 +32,8 @@ pub async fn overview<S: LeadStore + RepStore + LeadScan>(
     let facts = store
         .facts_created_between(query.previous().since, query.until)
         .await?;
+    let open = store.facts_with_open_clock().await?;
+    let open: Vec<&LeadFacts> = open.iter().map(|f| &**f).collect();
     let reps = store.reps().await?;
     let pools = store.pools().await?;
     let context = OverviewContext {
@@ -39,6 +41,7 @@ pub async fn overview<S: LeadStore + RepStore + LeadScan>(
         pools: &pools,
         config,
         now,
+        open_clocks: &open,
     };
     Ok(compute_overview(
         facts.iter().map(|f| &**f),

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use leadflow::config::Config;
 use leadflow::domain::Lead;
 use leadflow::metrics::{lead_facts, LeadFacts};
-use leadflow::ports::{Intake, LeadStore, RepStore, StoreError};
+use leadflow::ports::{DueKind, Intake, LeadStore, RepStore, StoreError};
 
 /// "Now", injected so that tests and the demo's virtual clock decide it.
 pub trait Clock: Send + Sync + 'static {
@@ -63,6 +63,39 @@ pub trait LeadScan: Send + Sync {
                 let history = self.history(&lead.id).await?;
                 facts.push(Arc::new(lead_facts(lead, &history)));
             }
+            Ok(facts)
+        }
+    }
+
+    /// The metrics summary of every lead whose first-response clock is open (waiting for an
+    /// answer, breached or not), whenever it was created: the dashboard's at-risk queue.
+    ///
+    /// The default reads the leads the SLA checker has due at any time (the sparse SLA due
+    /// index) and their history; it misses a breached clock that has nothing more due (no
+    /// reassignment configured). A store that keeps facts on write answers from them.
+    fn facts_with_open_clock(
+        &self,
+    ) -> impl Future<Output = Result<Vec<Arc<LeadFacts>>, StoreError>> + Send
+    where
+        Self: LeadStore + Sized,
+    {
+        async move {
+            // Any time at all, within what every store can encode (SQLite: nanoseconds).
+            let whenever = DateTime::<Utc>::from_timestamp(7_000_000_000, 0)
+                .expect("the year 2191 is a valid instant");
+            let ids = self.due(DueKind::Sla, whenever, usize::MAX).await?;
+            let mut facts = Vec::with_capacity(ids.len());
+            for id in &ids {
+                let Some(lead) = self.lead(id).await? else {
+                    continue;
+                };
+                let history = self.history(id).await?;
+                let f = lead_facts(&lead, &history);
+                if f.open_clock.is_some() {
+                    facts.push(Arc::new(f));
+                }
+            }
+            facts.sort_by(|a, b| a.lead_id.cmp(&b.lead_id));
             Ok(facts)
         }
     }

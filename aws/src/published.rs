@@ -1,5 +1,6 @@
 //! The published scoring version on AWS: what `leadflow publish` records in the changelog of
-//! `leadflow serve`, kept here in one SSM parameter (name in `LEADFLOW_PUBLISHED_PARAMETER`) as
+//! `leadflow serve`, written by `leadflow publish --aws-document FILE` and kept in one SSM
+//! parameter (name in `LEADFLOW_PUBLISHED_PARAMETER`) as
 //! a JSON document. When it exists its rules and model score the leads, over the config's
 //! `[scoring]` and `[model]`; routing, SLAs and the rest still come from the config.
 //!
@@ -15,28 +16,10 @@ use leadflow::config::{Config, ScoringConfig, DEFAULT_TOP_CONTRIBUTIONS};
 use leadflow::scoring::{rules_version, scoring_version, ModelBlend, Scorer};
 use leadflow_predict::hybrid::{load_blend, model_path};
 use leadflow_predict::Model;
-use serde::{Deserialize, Serialize};
 
 pub const PUBLISHED_PARAMETER_ENV: &str = "LEADFLOW_PUBLISHED_PARAMETER";
 
-/// The document in the parameter.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PublishedScoring {
-    /// The scoring version as published (`rules-xxxxxxxx+model-yyyyyyyy@0.5`).
-    pub version: String,
-    pub published_at: DateTime<Utc>,
-    pub published_by: String,
-    #[serde(default)]
-    pub note: Option<String>,
-    pub scoring: ScoringConfig,
-    /// The model file's JSON text, when a model is blended in (kept as text so that its
-    /// coefficients read back bit for bit).
-    #[serde(default)]
-    pub model_json: Option<String>,
-    #[serde(default)]
-    pub model_weight: Option<f64>,
-}
+pub use leadflow::scoring::published::PublishedScoring;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishedError {

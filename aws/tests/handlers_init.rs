@@ -153,9 +153,11 @@ fn published(model: Option<&Model>) -> PublishedScoring {
         published_at: Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).unwrap(),
         published_by: "maria@acme.io".into(),
         note: Some("raise the bar".into()),
+        summary: vec!["MQL threshold 60 → 72".into()],
         scoring,
         model_json: model.map(Model::to_json),
         model_weight: model.map(|_| 0.4),
+        backtest_json: None,
     }
 }
 

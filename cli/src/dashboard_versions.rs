@@ -19,6 +19,7 @@ fn version(entry: ChangelogEntry) -> PublishedVersion {
         summary: entry.summary,
         model_json: entry.model_json,
         model_weight: entry.model_weight,
+        backtest_json: entry.backtest_json,
     }
 }
 

@@ -273,6 +273,7 @@ async fn publish_demo_rules(
         scoring_config: config.scoring.clone(),
         model_json: model.as_ref().map(|m| m.json.clone()),
         model_weight: model.as_ref().map(|m| m.weight),
+        backtest_json: None,
     };
     store.publish(&entry).await?;
     Ok(())

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::Args;
 use leadflow::config::Config;
 use leadflow::scoring::changes::describe_changes;
+use leadflow::scoring::published::{PublishedScoring, SSM_ADVANCED_LIMIT, SSM_STANDARD_LIMIT};
 use leadflow::scoring::{rules_version, scoring_version, ModelBlend};
 use leadflow_predict::hybrid::model_path;
 use leadflow_predict::Model;
@@ -29,6 +30,15 @@ pub struct PublishCmd {
     /// Why, in a sentence sales can read.
     #[arg(long)]
     pub note: Option<String>,
+    /// The report of the backtest run on this version (`leadflow backtest --json FILE`),
+    /// kept with it: the rules page shows what it said would change.
+    #[arg(long)]
+    pub backtest: Option<PathBuf>,
+    /// Also write the published version as the JSON document the AWS functions read from
+    /// the SSM parameter `/<prefix>/<stage>/published`
+    /// (`aws ssm put-parameter --value file://FILE`).
+    #[arg(long)]
+    pub aws_document: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -43,10 +53,24 @@ pub struct ChangelogCmd {
 
 pub fn run_publish(cli: PublishCmd) -> ExitCode {
     match publish(&cli) {
-        Ok(entry) => {
+        Ok((entry, document)) => {
             println!("published {} (#{})", entry.version, entry.seq);
             for line in &entry.summary {
                 println!("  - {line}");
+            }
+            if let (Some(path), Some((text, tier))) = (&cli.aws_document, document) {
+                if let Err(e) = std::fs::write(path, text) {
+                    eprintln!(
+                        "error: --aws-document: published, but cannot write {}: {e}",
+                        path.display()
+                    );
+                    return ExitCode::FAILURE;
+                }
+                println!(
+                    "wrote {}: aws ssm put-parameter --name /leadflow/<stage>/published --type String --tier {tier} --overwrite --value file://{}",
+                    path.display(),
+                    path.display()
+                );
             }
             ExitCode::SUCCESS
         }
@@ -131,12 +155,21 @@ pub fn open_existing(data: &Path) -> Result<SqliteStore, String> {
     SqliteStore::open(data).map_err(|e| e.to_string())
 }
 
-fn publish(cli: &PublishCmd) -> Result<ChangelogEntry, String> {
+/// The entry published, and the AWS document with its SSM tier when one was asked for.
+type Published = (ChangelogEntry, Option<(String, &'static str)>);
+
+fn publish(cli: &PublishCmd) -> Result<Published, String> {
     let (config, blend): (Config, Option<ModelBlend>) =
         config_source::load_with_model(cli.config.as_deref()).map_err(|e| e.to_string())?;
     let model = read_model(&config, cli.config.as_deref())?;
     let rules = rules_version(&config.scoring);
     let version = scoring_version(&rules, blend.as_ref());
+
+    let backtest_json = cli
+        .backtest
+        .as_deref()
+        .map(|path| read_backtest(path, &version))
+        .transpose()?;
 
     let store = SqliteStore::open(&cli.data).map_err(|e| e.to_string())?;
     let latest = pollster::block_on(store.latest_published()).map_err(|e| e.to_string())?;
@@ -182,9 +215,125 @@ fn publish(cli: &PublishCmd) -> Result<ChangelogEntry, String> {
         scoring_config: config.scoring,
         model_json: model.as_ref().map(|m| m.json.clone()),
         model_weight: model.as_ref().map(|m| m.weight),
+        backtest_json,
     };
+    // Checked before publishing: a document SSM refuses would only fail at put-parameter.
+    let document = cli
+        .aws_document
+        .as_ref()
+        .map(|_| aws_document(&entry))
+        .transpose()?;
     entry.seq = pollster::block_on(store.publish(&entry)).map_err(|e| e.to_string())?;
-    Ok(entry)
+    Ok((entry, document))
+}
+
+/// The text of a `leadflow backtest --json` report, refused unless one of its candidates is
+/// `version`: a backtest of other rules says nothing about what this one will change.
+fn read_backtest(path: &Path, version: &str) -> Result<String, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("--backtest: cannot read {}: {e}", path.display()))?;
+    let report: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "--backtest: {} is not a backtest report: {e}",
+            path.display()
+        )
+    })?;
+    let tested: Vec<&str> = report
+        .get("candidates")
+        .and_then(|c| c.as_array())
+        .ok_or_else(|| {
+            format!(
+                "--backtest: {} has no `candidates`: write it with `leadflow backtest --json`",
+                path.display()
+            )
+        })?
+        .iter()
+        .filter_map(|c| c.pointer("/outcome/version")?.as_str())
+        .collect();
+    if !tested.contains(&version) {
+        return Err(format!(
+            "--backtest: {} tested {}, not the version being published ({version}): backtest this configuration first",
+            path.display(),
+            if tested.is_empty() {
+                "nothing".to_string()
+            } else {
+                tested.join(", ")
+            }
+        ));
+    }
+    Ok(text)
+}
+
+/// The published version as the AWS functions read it, and the SSM tier it needs; refused
+/// when no SSM parameter can hold it.
+fn aws_document(entry: &ChangelogEntry) -> Result<(String, &'static str), String> {
+    let document = PublishedScoring {
+        version: entry.version.clone(),
+        published_at: entry.published_at,
+        published_by: entry.published_by.clone(),
+        note: entry.note.clone(),
+        summary: entry.summary.clone(),
+        scoring: entry.scoring_config.clone(),
+        model_json: entry.model_json.clone(),
+        model_weight: entry.model_weight,
+        backtest_json: entry.backtest_json.clone(),
+    };
+    let text = serde_json::to_string(&document).map_err(|e| e.to_string())?;
+    let tier = match text.len() {
+        n if n <= SSM_STANDARD_LIMIT => "Standard",
+        n if n <= SSM_ADVANCED_LIMIT => "Advanced",
+        n => {
+            return Err(format!(
+                "--aws-document: the version is {n} bytes, more than an SSM parameter holds ({SSM_ADVANCED_LIMIT} in the advanced tier): nothing published"
+            ))
+        }
+    };
+    Ok((text, tier))
+}
+
+/// One line of what the attached backtest said of `version`.
+fn backtest_line(json: &str, version: &str) -> String {
+    let Ok(report) = serde_json::from_str::<serde_json::Value>(json) else {
+        return "backtest: the attached report does not read".to_string();
+    };
+    let number =
+        |v: &serde_json::Value, key: &str| v.get(key).and_then(|n| n.as_u64()).unwrap_or(0);
+    let auc = |outcome: &serde_json::Value| {
+        outcome
+            .get("auc")
+            .and_then(|a| a.as_f64())
+            .map_or("-".to_string(), |a| format!("{a:.3}"))
+    };
+    let mut line = format!(
+        "backtest on {} historical leads ({} converted)",
+        number(&report, "rows"),
+        number(&report, "positives")
+    );
+    let candidate = report
+        .get("candidates")
+        .and_then(|c| c.as_array())
+        .and_then(|c| {
+            c.iter()
+                .find(|c| c.pointer("/outcome/version").and_then(|v| v.as_str()) == Some(version))
+        });
+    if let Some(candidate) = candidate {
+        line.push_str(&format!(": AUC {}", auc(&candidate["outcome"])));
+        if let (Some(changes), Some(baseline)) = (candidate.get("changes"), report.get("baseline"))
+        {
+            if !baseline.is_null() && !changes.is_null() {
+                line.push_str(&format!(
+                    " ({} {}); {} leads change tier against {} ({} up, {} down)",
+                    baseline["label"].as_str().unwrap_or("baseline"),
+                    auc(baseline),
+                    number(changes, "changed"),
+                    baseline["label"].as_str().unwrap_or("baseline"),
+                    number(changes, "up"),
+                    number(changes, "down"),
+                ));
+            }
+        }
+    }
+    line
 }
 
 /// The model's line(s): added, replaced, reweighted or removed, with its held-out AUC.
@@ -237,6 +386,9 @@ fn changelog(cli: &ChangelogCmd) -> Result<String, String> {
         }
         for line in &entry.summary {
             out.push_str(&format!("    - {line}\n"));
+        }
+        if let Some(json) = &entry.backtest_json {
+            out.push_str(&format!("    {}\n", backtest_line(json, &entry.version)));
         }
         out.push('\n');
     }

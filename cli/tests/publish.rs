@@ -120,18 +120,65 @@ fn publishes_refuses_a_repeat_records_changes_and_backtests_against_the_publishe
     // lose 25 points, and each of them changes tier.
     assert!(stdout.contains("leads change tier"), "{stdout}");
 
-    let second = leadflow(&[
-        "publish",
-        "--data",
-        path(&data),
-        "--config",
-        path(&changed_path),
-        "--by",
-        "ben",
-        "--note",
-        "stricter tier A",
-    ]);
+    // A report that tested another version says nothing about this one: refused, and nothing
+    // is published.
+    let tested = report["candidates"][0]["outcome"]["version"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let other_path = dir.path().join("other.json");
+    std::fs::write(&other_path, report_text.replace(&tested, "rules-0000beef")).unwrap();
+    let document_path = dir.path().join("published.json");
+    let publish_changed = |backtest: &Path| {
+        leadflow(&[
+            "publish",
+            "--data",
+            path(&data),
+            "--config",
+            path(&changed_path),
+            "--by",
+            "ben",
+            "--note",
+            "stricter tier A",
+            "--backtest",
+            path(backtest),
+            "--aws-document",
+            path(&document_path),
+        ])
+    };
+    let refused = publish_changed(&other_path);
+    assert_eq!(refused.status.code(), Some(1));
+    let refusal = text(&refused.stderr);
+    assert!(
+        refusal.contains("--backtest") && refusal.contains("rules-0000beef"),
+        "{refusal}"
+    );
+    assert!(refusal.contains(&format!("({tested})")), "{refusal}");
+
+    assert!(
+        !document_path.exists(),
+        "nothing written for a refused publish"
+    );
+
+    let second = publish_changed(&json_path);
     assert!(second.status.success(), "{}", text(&second.stderr));
+    assert!(
+        text(&second.stdout).contains("--tier Standard"),
+        "{}",
+        text(&second.stdout)
+    );
+    // The document the AWS functions read from SSM: this version, its changes and backtest.
+    let document: leadflow::scoring::published::PublishedScoring =
+        serde_json::from_str(&std::fs::read_to_string(&document_path).unwrap()).unwrap();
+    assert_eq!(document.version, tested);
+    assert_eq!(document.published_by, "ben");
+    assert!(document
+        .summary
+        .contains(&"tier A threshold 80 → 85".to_string()));
+    assert_eq!(document.scoring.tiers.a, 85.0);
+    let attached: serde_json::Value =
+        serde_json::from_str(document.backtest_json.as_deref().unwrap()).unwrap();
+    assert_eq!(attached, report);
 
     let log = leadflow(&["changelog", "--data", path(&data)]);
     let log_text = text(&log.stdout);
@@ -140,6 +187,11 @@ fn publishes_refuses_a_repeat_records_changes_and_backtests_against_the_publishe
     let newest = log_text.find("#2 ").expect("the second entry is listed");
     let oldest = log_text.find("#1 ").expect("the first entry is listed");
     assert!(newest < oldest, "newest first:\n{log_text}");
+    assert_eq!(
+        log_text.matches("backtest on").count(),
+        1,
+        "only the second was published with a backtest:\n{log_text}"
+    );
     for expected in [
         "by ben",
         "by ana",
@@ -148,6 +200,8 @@ fn publishes_refuses_a_repeat_records_changes_and_backtests_against_the_publishe
         "- tier A threshold 80 → 85",
         "- fit rule \"lead add form\": 45 → 20 points",
         "- first published rules: 7 fit rules",
+        "backtest on 8 historical leads (3 converted)",
+        "change tier against published rules",
     ] {
         assert!(
             log_text.contains(expected),

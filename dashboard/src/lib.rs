@@ -3,6 +3,7 @@
 //! session cookie. No script, stylesheet or font is fetched from anywhere: the stylesheet is
 //! embedded and the charts are inline SVG drawn in Rust.
 
+pub mod backtest;
 pub mod error;
 pub mod layout;
 mod lead_page;

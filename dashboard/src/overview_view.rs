@@ -409,6 +409,7 @@ mod tests {
             pools: &pools,
             config: &config,
             now,
+            open_clocks: &[],
         };
         let query = OverviewQuery::new(now - chrono::TimeDelta::days(30), now).unwrap();
         let mut overview = compute_overview(std::iter::empty(), &context, &query);

@@ -1,5 +1,6 @@
 //! `/rules`: the configuration in force in plain words, the published versions, and the
-//! published model's coefficients, calibration and lift.
+//! published model's coefficients, calibration and lift, and what the backtest it was
+//! published with said would change.
 
 use std::collections::BTreeMap;
 
@@ -10,6 +11,7 @@ use leadflow::domain::Tier;
 use leadflow_api::ApiStore;
 use maud::{html, Markup};
 
+use crate::backtest;
 use crate::error::PageError;
 use crate::layout::{self, points, Nav};
 use crate::model::ModelSummary;
@@ -34,6 +36,9 @@ pub async fn show<S: ApiStore, V: VersionLog>(
         (sla(&config))
         (history(&versions))
         (model(versions.first()))
+        @if let Some((latest, json)) = versions.first().and_then(|v| Some((v, v.backtest_json.as_deref()?))) {
+            (backtest::panel(&latest.version, json))
+        }
     };
     Ok(layout::page("Rules", Some(Nav::Rules), body))
 }

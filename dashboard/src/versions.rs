@@ -24,6 +24,8 @@ pub struct PublishedVersion {
     /// The model file's JSON text, when a model is blended in.
     pub model_json: Option<String>,
     pub model_weight: Option<f64>,
+    /// The report of the backtest run before publishing (`leadflow backtest --json`).
+    pub backtest_json: Option<String>,
 }
 
 pub trait VersionLog: Clone + Send + Sync + 'static {

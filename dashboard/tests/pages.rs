@@ -299,6 +299,7 @@ async fn the_rules_page_says_the_config_and_the_published_model() {
         summary: vec!["model model-0badcafe blended in at weight 0.4 (held-out AUC 0.812)".into()],
         model_json: Some(model.to_string()),
         model_weight: Some(0.4),
+        backtest_json: None,
     });
     let page = t.get("/rules").await;
     assert!(page.body.contains("rules-12345678+model-0badcafe@0.4"));
@@ -309,4 +310,94 @@ async fn the_rules_page_says_the_config_and_the_published_model() {
     assert!(coefficients < page.body.find("title=vp").unwrap());
     assert!(page.body.contains("2.67×"));
     assert!(page.body.contains("Calibration by decile"));
+    assert!(
+        !page.body.contains("id=\"backtest\""),
+        "no backtest was attached"
+    );
+}
+
+/// A backtest report as `leadflow backtest --json` writes it: the candidate against the
+/// version published before.
+fn backtest_report(version: &str) -> serde_json::Value {
+    let tiers = |rates: [(usize, usize); 4]| {
+        let mut out = Vec::new();
+        for (tier, (leads, conversions)) in ["A", "B", "C", "D"].into_iter().zip(rates) {
+            out.push(serde_json::json!({
+                "tier": tier, "leads": leads, "conversions": conversions,
+                "conversion_rate": conversions as f64 / leads as f64,
+                "lift": conversions as f64 / leads as f64 / 0.385,
+            }));
+        }
+        out
+    };
+    serde_json::json!({
+        "rows": 9240, "positives": 3561,
+        "candidates": [{
+            "outcome": {"label": "rules+model", "version": version, "auc": 0.864,
+                        "tiers": tiers([(1500, 1200), (2000, 1000), (2500, 900), (3240, 461)])},
+            "changes": {"moves": [[1000, 400, 100, 0], [450, 1200, 300, 50], [50, 300, 1800, 350], [0, 100, 300, 2640]],
+                        "changed": 2600, "up": 1200, "down": 1400}
+        }],
+        "baseline": {"label": "published rules", "version": "rules-00000001", "auc": 0.836,
+                     "tiers": tiers([(1100, 800), (1900, 900), (3000, 1100), (3240, 761)])}
+    })
+}
+
+#[tokio::test]
+async fn the_rules_page_says_what_the_backtest_said_the_version_would_change() {
+    let t = seeded().await;
+    let version = "rules-12345678+model-0badcafe@0.4";
+    let report = backtest_report(version);
+    t.versions.publish(PublishedVersion {
+        seq: 0,
+        version: version.into(),
+        kind: "rules+model".into(),
+        published_at: now(),
+        published_by: "maria".into(),
+        note: None,
+        summary: vec![],
+        model_json: None,
+        model_weight: None,
+        backtest_json: Some(report.to_string()),
+    });
+    let page = t.get("/rules").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let panel = &page.body[page
+        .body
+        .find("id=\"backtest\"")
+        .expect("the backtest panel")..];
+    for expected in [
+        "9240 historical leads (3561 converted, 38.5 %)",
+        "2600 leads change tier",
+        "1200 to a hotter tier, 1400 to a colder one",
+        "0.864",
+        "0.836",
+        "80.0 % of 1500",
+        "72.7 % of 1100",
+        "Conversion by tier: published rules",
+    ] {
+        assert!(panel.contains(expected), "missing {expected:?}");
+    }
+    // The moves matrix, row A: 1000 stay, 400 to B, 100 to C, 0 to D.
+    let moves = &panel[panel.find("id=\"tier-moves\"").expect("the moves table")..];
+    let row_a = &moves[moves.find("<td>A</td>").unwrap()..];
+    let cells = texts_of(row_a, r#"<td class="num">"#);
+    assert_eq!(&cells[..4], ["1000", "400", "100", "0"]);
+
+    // A report about other rules is said to be so, not shown as this version's.
+    t.versions.publish(PublishedVersion {
+        seq: 0,
+        version: "rules-99999999".into(),
+        kind: "rules".into(),
+        published_at: now(),
+        published_by: "maria".into(),
+        note: None,
+        summary: vec![],
+        model_json: None,
+        model_weight: None,
+        backtest_json: Some(report.to_string()),
+    });
+    let page = t.get("/rules").await;
+    assert!(page.body.contains("did not test"), "refused plainly");
+    assert!(!page.body.contains("2600 leads change tier"));
 }

@@ -85,6 +85,12 @@ impl leadflow_api::LeadScan for WakingStore {
     ) -> Result<Vec<std::sync::Arc<leadflow::metrics::LeadFacts>>, StoreError> {
         self.inner.facts_created_between(since, until).await
     }
+
+    async fn facts_with_open_clock(
+        &self,
+    ) -> Result<Vec<std::sync::Arc<leadflow::metrics::LeadFacts>>, StoreError> {
+        self.inner.facts_with_open_clock().await
+    }
 }
 
 impl RepStore for WakingStore {

@@ -4,165 +4,19 @@
 //! panel; and `GET /v1/metrics`' computation over the same facts.
 //! Run: `cargo bench -p leadflow-store-sqlite --bench overview -- --warm-up-time 1 --measurement-time 3`
 
+#[path = "support/seed.rs"]
+mod seed;
+
 use std::time::Instant;
 
-use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use chrono::TimeDelta;
 use criterion::{criterion_group, criterion_main, Criterion};
 use leadflow::config::Config;
-use leadflow::domain::{AttrValue, HistoryEntry, HistoryKind, Lead, Owner, Rep, Status, Tier};
 use leadflow::metrics::overview::OverviewQuery;
-use leadflow::metrics::{compute, compute_overview, OverviewContext};
-use leadflow::ports::{DueTimes, LeadStore, LeadWrite, RepStore};
-use leadflow::sla::SlaClock;
+use leadflow::metrics::{compute, compute_overview, LeadFacts, OverviewContext};
+use leadflow::ports::RepStore;
 use leadflow_store_sqlite::{Durability, SqliteStore, StoreOptions};
-use serde_json::json;
-
-const LEADS: u64 = 100_000;
-const REPS: usize = 20;
-const TEAMS: [&str; 4] = ["east", "west", "north", "south"];
-const SOURCES: [&str; 5] = ["webinar", "ads", "organic", "referral", "event"];
-
-/// A deterministic pseudo-random stream (xorshift64*), so every run builds the same store.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-fn start() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 9, 1, 0, 0, 0).unwrap()
-}
-
-fn rep_id(i: usize) -> String {
-    format!("rep{i:02}")
-}
-
-/// One lead with its whole story in one write: created, maybe routed, answered, breached,
-/// qualified, won.
-fn lead_write(n: u64, rng: &mut Rng) -> LeadWrite {
-    let created = start() + TimeDelta::seconds(rng.below(60 * 24 * 3600) as i64);
-    let id = format!("ld_{n:08}");
-    let mut lead = Lead::new(id.clone(), Some(format!("{id}@acme.io")), None, created);
-    let score = rng.below(1000) as f64 / 10.0;
-    lead.score.total = score;
-    lead.tier = match score {
-        s if s >= 80.0 => Tier::A,
-        s if s >= 60.0 => Tier::B,
-        s if s >= 40.0 => Tier::C,
-        _ => Tier::D,
-    };
-    lead.mql = score >= 60.0;
-    lead.status = if lead.mql {
-        Status::Mql
-    } else {
-        Status::Nurture
-    };
-    let source = SOURCES[rng.below(SOURCES.len() as u64) as usize];
-    lead.attributes
-        .insert("source".into(), AttrValue::Text(source.into()));
-    lead.attributes
-        .insert("first_name".into(), AttrValue::Text(format!("N{n}")));
-    let mut history = vec![HistoryEntry::new(
-        created,
-        HistoryKind::Event,
-        json!({"event_id": format!("e{n}"), "type": "demo_request"}),
-    )];
-    if lead.mql {
-        let rep = rep_id(rng.below(REPS as u64) as usize);
-        let assigned_at = created + TimeDelta::seconds(5 + rng.below(120) as i64);
-        let due = assigned_at + TimeDelta::minutes(if lead.tier == Tier::A { 5 } else { 60 });
-        history.push(HistoryEntry::new(
-            assigned_at,
-            HistoryKind::Assigned,
-            json!({"outcome": "assigned", "rep_id": rep, "via": "rotation", "candidates": []}),
-        ));
-        lead.owner = Some(Owner {
-            rep_id: rep.clone(),
-            assigned_at,
-        });
-        lead.status = Status::Assigned;
-        let mut clock = SlaClock {
-            tier: lead.tier,
-            rep_id: rep.clone(),
-            assigned_at,
-            first_response_due_at: due,
-            responded_at: None,
-            breached_at: None,
-            reassign_at: None,
-            touches: 0,
-            follow_up_due_at: None,
-            follow_up_missed_at: None,
-            follow_up_touches: 0,
-            closed_at: None,
-        };
-        // Response times spread over minutes to days; a tenth never answered.
-        if rng.below(10) > 0 {
-            let spread = 1 << rng.below(12);
-            let secs = 30 * (1 + rng.below(spread)) as i64;
-            let at = assigned_at + TimeDelta::seconds(secs);
-            if at > due {
-                clock.breached_at = Some(due);
-                history.push(HistoryEntry::new(
-                    due,
-                    HistoryKind::SlaBreached,
-                    json!({"rep_id": rep}),
-                ));
-            }
-            clock.responded_at = Some(at);
-            lead.status = Status::Contacted;
-            history.push(HistoryEntry::new(
-                at,
-                HistoryKind::Disposition,
-                json!({"outcome": "contacted", "rep_id": rep, "to": "contacted",
-                       "response_seconds": secs}),
-            ));
-            if rng.below(3) == 0 {
-                lead.status = Status::Qualified;
-                history.push(HistoryEntry::new(
-                    at + TimeDelta::days(1),
-                    HistoryKind::Disposition,
-                    json!({"outcome": "qualified", "rep_id": rep, "to": "qualified",
-                           "amount": 1000 * (1 + rng.below(50))}),
-                ));
-                if rng.below(3) == 0 {
-                    lead.status = Status::Won;
-                    history.push(HistoryEntry::new(
-                        at + TimeDelta::days(7),
-                        HistoryKind::Disposition,
-                        json!({"outcome": "won", "rep_id": rep, "to": "won",
-                               "amount": 1000 * (1 + rng.below(40))}),
-                    ));
-                }
-            }
-        }
-        lead.sla = Some(clock);
-    }
-    let mut w = LeadWrite::over(lead, DueTimes::default());
-    w.history = history;
-    w
-}
-
-fn build(store: &SqliteStore, runtime: &tokio::runtime::Runtime) {
-    runtime.block_on(async {
-        for i in 0..REPS {
-            let mut rep = Rep::new(&rep_id(i), TEAMS[i % TEAMS.len()]);
-            rep.weight = 1 + (i % 3) as u32;
-            store.put_rep(rep).await.unwrap();
-        }
-        let mut rng = Rng(0x5eed_1234_abcd_0042);
-        for n in 0..LEADS {
-            store.write_lead(lead_write(n, &mut rng)).await.unwrap();
-        }
-    });
-}
+use seed::{build, rep_id, start, REPS};
 
 fn overview_bench(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -174,7 +28,7 @@ fn overview_bench(c: &mut Criterion) {
     let store = SqliteStore::open_with(dir.path(), options.clone()).unwrap();
     let began = Instant::now();
     build(&store, &runtime);
-    eprintln!("built {LEADS} leads in {:.1?}", began.elapsed());
+    eprintln!("built {} leads in {:.1?}", seed::leads(), began.elapsed());
     drop(store);
     // Reopening loads every lead's facts into memory: what `serve` pays once at start.
     let began = Instant::now();
@@ -192,6 +46,8 @@ fn overview_bench(c: &mut Criterion) {
                     .facts_created_between(query.previous().since, query.until)
                     .await
                     .unwrap();
+                let open = store.facts_with_open_clock().await.unwrap();
+                let open: Vec<&LeadFacts> = open.iter().map(|f| &**f).collect();
                 let reps = store.reps().await.unwrap();
                 let pools = store.pools().await.unwrap();
                 let context = OverviewContext {
@@ -199,6 +55,7 @@ fn overview_bench(c: &mut Criterion) {
                     pools: &pools,
                     config: &config,
                     now,
+                    open_clocks: &open,
                 };
                 let overview = compute_overview(facts.iter().map(|f| &**f), &context, &query);
                 assert!(overview.headline.leads > 0);
@@ -217,6 +74,8 @@ fn overview_bench(c: &mut Criterion) {
     let facts = runtime
         .block_on(store.facts_created_between(start(), until))
         .unwrap();
+    let open = runtime.block_on(store.facts_with_open_clock()).unwrap();
+    let open: Vec<&LeadFacts> = open.iter().map(|f| &**f).collect();
     let reps = runtime.block_on(store.reps()).unwrap();
     let pools = runtime.block_on(store.pools()).unwrap();
     c.bench_function("overview_compute_only/100k_leads", |b| {
@@ -225,6 +84,7 @@ fn overview_bench(c: &mut Criterion) {
             pools: &pools,
             config: &config,
             now,
+            open_clocks: &open,
         };
         b.iter(|| compute_overview(facts.iter().map(|f| &**f), &context, &query))
     });

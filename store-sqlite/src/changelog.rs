@@ -56,10 +56,13 @@ pub struct ChangelogEntry {
     /// The model file's JSON text, when a model is blended in.
     pub model_json: Option<String>,
     pub model_weight: Option<f64>,
+    /// The report of the backtest run before publishing (`leadflow backtest --json`), if one
+    /// was attached: what the version was expected to change.
+    pub backtest_json: Option<String>,
 }
 
 const COLUMNS: &str = "seq, version, kind, published_at, published_by, note, summary, \
-                       scoring_config, model_json, model_weight";
+                       scoring_config, model_json, model_weight, backtest_json";
 
 impl SqliteStore {
     /// Record `entry` as the latest published version; returns its `seq`.
@@ -71,8 +74,8 @@ impl SqliteStore {
         self.write(move |tx| {
             tx.prepare_cached(
                 "INSERT INTO changelog (version, kind, published_at, published_by, note, \
-                 summary, scoring_config, model_json, model_weight) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                 summary, scoring_config, model_json, model_weight, backtest_json) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?
             .execute(rusqlite::params![
                 entry.version,
@@ -84,6 +87,7 @@ impl SqliteStore {
                 config,
                 entry.model_json,
                 entry.model_weight,
+                entry.backtest_json,
             ])?;
             Ok(tx.last_insert_rowid())
         })
@@ -133,6 +137,7 @@ struct RawEntry {
     scoring_config: String,
     model_json: Option<String>,
     model_weight: Option<f64>,
+    backtest_json: Option<String>,
 }
 
 fn raw_entry(row: &Row<'_>) -> rusqlite::Result<RawEntry> {
@@ -147,6 +152,7 @@ fn raw_entry(row: &Row<'_>) -> rusqlite::Result<RawEntry> {
         scoring_config: row.get(7)?,
         model_json: row.get(8)?,
         model_weight: row.get(9)?,
+        backtest_json: row.get(10)?,
     })
 }
 
@@ -163,6 +169,7 @@ impl RawEntry {
             scoring_config: from_json("changelog scoring config", &self.scoring_config)?,
             model_json: self.model_json,
             model_weight: self.model_weight,
+            backtest_json: self.backtest_json,
         })
     }
 }
@@ -186,6 +193,7 @@ mod tests {
             scoring_config: config.scoring,
             model_json: None,
             model_weight: None,
+            backtest_json: None,
         }
     }
 
@@ -199,6 +207,7 @@ mod tests {
         second.kind = ChangeKind::RulesAndModel;
         second.model_json = Some("{}".to_string());
         second.model_weight = Some(0.5);
+        second.backtest_json = Some(r#"{"rows":1}"#.to_string());
         second.note = None;
         let s1 = block_on(store.publish(&first)).unwrap();
         let s2 = block_on(store.publish(&second)).unwrap();

@@ -139,6 +139,18 @@ impl FactsCache {
     }
 }
 
+impl FactsCache {
+    fn with_open_clock(&self, tx: &Transaction<'_>) -> Result<Vec<Arc<LeadFacts>>, Failure> {
+        let cached = self.catch_up(tx)?;
+        Ok(cached
+            .by_created
+            .values()
+            .filter(|f| f.open_clock.is_some())
+            .cloned()
+            .collect())
+    }
+}
+
 impl SqliteStore {
     /// The facts of the leads created in `[since, until)`, oldest first (then by id).
     pub async fn facts_created_between(
@@ -153,6 +165,13 @@ impl SqliteStore {
             inner.facts.between(tx, since, until)
         })
         .await
+    }
+
+    /// The facts of every lead whose first-response clock is open, whenever it was created,
+    /// by creation time.
+    pub async fn facts_with_open_clock(&self) -> Result<Vec<Arc<LeadFacts>>, StoreError> {
+        let inner = Arc::clone(&self.inner);
+        self.read(move |tx| inner.facts.with_open_clock(tx)).await
     }
 
     /// Load the facts into memory now rather than at the first read.

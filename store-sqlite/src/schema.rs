@@ -136,6 +136,10 @@ const MIGRATIONS: &[&str] = &[
         model_weight    REAL
     );
     ",
+    // 3: the backtest a publication was checked with (`leadflow backtest --json`'s report).
+    "
+    ALTER TABLE changelog ADD COLUMN backtest_json TEXT;
+    ",
 ];
 
 /// The schema version this build writes.

@@ -161,3 +161,55 @@ async fn a_data_directory_from_before_the_facts_is_back_filled_at_open() {
     drop(store);
     drop(f.dir);
 }
+
+fn with_open_clock(mut l: Lead, rep: &str, at_minute: i64) -> Lead {
+    l = assigned(l, rep, at_minute);
+    l.sla = Some(leadflow::sla::SlaClock {
+        tier: l.tier,
+        rep_id: rep.into(),
+        assigned_at: minutes(at_minute),
+        first_response_due_at: minutes(at_minute + 5),
+        responded_at: None,
+        breached_at: None,
+        reassign_at: None,
+        touches: 0,
+        follow_up_due_at: None,
+        follow_up_missed_at: None,
+        follow_up_touches: 0,
+        closed_at: None,
+    });
+    l
+}
+
+#[tokio::test]
+async fn open_clocks_are_read_whenever_the_lead_was_created_and_leave_once_answered() {
+    let f = fresh();
+    // Created weeks apart; two wait for a first response, one was never routed.
+    for (id, created) in [("ld_old", -60 * 24 * 21), ("ld_new", 0), ("ld_idle", 10)] {
+        f.store
+            .write_lead(new_write(lead_created(id, minutes(created))))
+            .await
+            .unwrap();
+    }
+    for id in ["ld_old", "ld_new"] {
+        let stored = f.store.lead(id).await.unwrap().unwrap();
+        let w = LeadWrite::over(with_open_clock(stored, "ana", 1), Default::default());
+        f.store.write_lead(w).await.unwrap();
+    }
+    let open = |v: Vec<std::sync::Arc<leadflow::metrics::LeadFacts>>| {
+        v.iter().map(|f| f.lead_id.clone()).collect::<Vec<_>>()
+    };
+    let got = f.store.facts_with_open_clock().await.unwrap();
+    assert_eq!(open(got), vec!["ld_old", "ld_new"], "by creation time");
+
+    // Answered: its clock is no longer open.
+    let mut old = f.store.lead("ld_old").await.unwrap().unwrap();
+    old.sla.as_mut().unwrap().responded_at = Some(minutes(3));
+    old.status = Status::Contacted;
+    f.store
+        .write_lead(LeadWrite::over(old, Default::default()))
+        .await
+        .unwrap();
+    let got = f.store.facts_with_open_clock().await.unwrap();
+    assert_eq!(open(got), vec!["ld_new"]);
+}

@@ -34,9 +34,10 @@ async fn main() -> Result<(), lambda_http::Error> {
                 published_at: published.published_at,
                 published_by: published.published_by,
                 note: published.note,
-                summary: Vec::new(),
+                summary: published.summary,
                 model_json: published.model_json,
                 model_weight: published.model_weight,
+                backtest_json: published.backtest_json,
             });
         }
     }

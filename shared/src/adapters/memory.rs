@@ -81,6 +81,19 @@ impl MemoryStore {
         facts
     }
 
+    /// The metrics summaries of every lead whose first-response clock is open, in id order.
+    pub fn facts_with_open_clock(&self) -> Vec<Arc<LeadFacts>> {
+        let mut facts: Vec<Arc<LeadFacts>> = self
+            .state()
+            .facts
+            .values()
+            .filter(|f| f.open_clock.is_some())
+            .cloned()
+            .collect();
+        facts.sort_by(|a, b| a.lead_id.cmp(&b.lead_id));
+        facts
+    }
+
     /// Every event ever written to the outbox, published or not, in write order.
     pub fn all_events(&self) -> Vec<DomainEvent> {
         self.state().outbox.iter().map(|(e, _)| e.clone()).collect()

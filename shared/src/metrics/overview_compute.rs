@@ -33,6 +33,9 @@ pub struct OverviewContext<'a> {
     pub pools: &'a PoolStates,
     pub config: &'a Config,
     pub now: DateTime<Utc>,
+    /// Every lead whose first-response clock is open, whenever it was created: the at-risk
+    /// queue is about what is waiting now, not about the period's cohort. Others are ignored.
+    pub open_clocks: &'a [&'a LeadFacts],
 }
 
 /// The overview of `query`. `facts` may hold any leads: those created in the query's period
@@ -75,7 +78,7 @@ pub fn compute_overview<'a>(
         as_of: context.now,
         headline: headline(&current, query, context.now),
         previous: headline(&previous, &previous_query, context.now),
-        queue: queue(&current, context),
+        queue: queue(query, &team_of, context),
         speed: speed(&current),
         teams: team_rows(&reps, &tallies),
         fairness: fairness(&metrics, context, query),
@@ -140,15 +143,23 @@ fn headline(cohort: &[&LeadFacts], q: &OverviewQuery, now: DateTime<Utc>) -> Hea
     }
 }
 
-fn queue(cohort: &[&LeadFacts], context: &OverviewContext<'_>) -> Vec<QueueRow> {
+/// Open clocks by time left, breaches first; the owner, team, tier and source filters apply,
+/// the period does not.
+fn queue(
+    query: &OverviewQuery,
+    team_of: &BTreeMap<&str, &str>,
+    context: &OverviewContext<'_>,
+) -> Vec<QueueRow> {
     let now = context.now;
     let name_of: BTreeMap<&str, &str> = context
         .reps
         .iter()
         .map(|r| (r.rep.id.as_str(), r.rep.name.as_str()))
         .collect();
-    let mut rows: Vec<QueueRow> = cohort
+    let mut rows: Vec<QueueRow> = context
+        .open_clocks
         .iter()
+        .filter(|f| passes(f, query, team_of))
         .filter_map(|f| {
             let clock = f.open_clock.as_ref()?;
             Some(QueueRow {
@@ -188,41 +199,48 @@ fn speed_band(bands: &mut SpeedBands, seconds: i64) {
     *slot += 1;
 }
 
+/// The position of `tier` in `Tier::ALL`.
+fn tier_slot(tier: Tier) -> usize {
+    Tier::ALL.iter().position(|t| *t == tier).unwrap_or(0)
+}
+
 fn speed(cohort: &[&LeadFacts]) -> Vec<SpeedRow> {
+    // One pass over the cohort, each lead into its tier's row.
+    let mut bands: [SpeedBands; 4] = Default::default();
+    let mut system: [Vec<i64>; 4] = Default::default();
+    let mut human: [Vec<i64>; 4] = Default::default();
+    for f in cohort.iter().filter(|f| f.assigned) {
+        let i = tier_slot(f.tier);
+        let assigned_at = f.first_assigned_at;
+        let start = f.accepted_at.or(assigned_at);
+        if let (Some(accepted), Some(assigned)) = (f.accepted_at, assigned_at) {
+            system[i].push((assigned - accepted).num_seconds());
+        }
+        // The rep's delay is the first answer's response time, as `/v1/metrics`.
+        human[i].extend(f.responses.first().map(|(_, s)| *s));
+        match (start, f.first_contact_at) {
+            (Some(start), Some(contact)) => {
+                speed_band(&mut bands[i], (contact - start).num_seconds())
+            }
+            _ if f.contacted => {
+                // Contacted with no recorded instant: count the rep's delay alone.
+                if let Some((_, s)) = f.responses.first() {
+                    speed_band(&mut bands[i], *s)
+                }
+            }
+            _ => bands[i].never += 1,
+        }
+    }
     Tier::ALL
         .into_iter()
-        .map(|tier| {
-            let mut bands = SpeedBands::default();
-            let (mut system, mut human) = (Vec::new(), Vec::new());
-            for f in cohort.iter().filter(|f| f.tier == tier && f.assigned) {
-                let assigned_at = f.first_assigned_at;
-                let start = f.accepted_at.or(assigned_at);
-                if let (Some(accepted), Some(assigned)) = (f.accepted_at, assigned_at) {
-                    system.push((assigned - accepted).num_seconds());
-                }
-                // The rep's delay is the first answer's response time, as `/v1/metrics`.
-                human.extend(f.responses.first().map(|(_, s)| *s));
-                match (start, f.first_contact_at) {
-                    (Some(start), Some(contact)) => {
-                        speed_band(&mut bands, (contact - start).num_seconds())
-                    }
-                    _ if f.contacted => {
-                        // Contacted with no recorded instant: count the rep's delay alone.
-                        if let Some((_, s)) = f.responses.first() {
-                            speed_band(&mut bands, *s)
-                        }
-                    }
-                    _ => bands.never += 1,
-                }
-            }
-            SpeedRow {
-                tier,
-                bands,
-                system_p50_seconds: median(&mut system),
-                system_p90_seconds: percentile(&mut system, 90.0),
-                human_p50_seconds: median(&mut human),
-                human_p90_seconds: percentile(&mut human, 90.0),
-            }
+        .enumerate()
+        .map(|(i, tier)| SpeedRow {
+            tier,
+            bands: bands[i],
+            system_p50_seconds: median(&mut system[i]),
+            system_p90_seconds: percentile(&mut system[i], 90.0),
+            human_p50_seconds: median(&mut human[i]),
+            human_p90_seconds: percentile(&mut human[i], 90.0),
         })
         .collect()
 }
@@ -239,17 +257,18 @@ struct RepTally {
 fn tally<'a>(cohort: &[&'a LeadFacts]) -> BTreeMap<&'a str, RepTally> {
     let mut out: BTreeMap<&'a str, RepTally> = BTreeMap::new();
     for f in cohort {
-        let mut involved: Vec<&'a str> = f
+        let involved = f
             .responses
             .iter()
             .map(|(r, _)| r.as_str())
-            .chain(f.breaches.iter().map(String::as_str))
-            .collect();
-        involved.sort_unstable();
-        involved.dedup();
+            .chain(f.breaches.iter().map(String::as_str));
         // A rep's clock on a lead is decided when they answered or breached it; met when
-        // answered without a breach of theirs.
-        for rep in involved {
+        // answered without a breach of theirs. Each rep once (a lead names a few reps at
+        // most: no allocation to deduplicate them).
+        for (i, rep) in involved.clone().enumerate() {
+            if involved.clone().take(i).any(|seen| seen == rep) {
+                continue;
+            }
             let answered = f.responses.iter().any(|(r, _)| r == rep);
             let breached = f.breaches.iter().any(|r| r == rep);
             let t = out.entry(rep).or_default();
@@ -432,8 +451,13 @@ fn fairness(metrics: &Metrics, ctx: &OverviewContext<'_>, q: &OverviewQuery) -> 
 fn funnel(cohort: &[&LeadFacts], metrics: &Metrics) -> Vec<FunnelRow> {
     let mut rows: Vec<FunnelRow> = Vec::new();
     let mut total = FunnelRow::default();
+    // Recycled and reactivated by tier, in one pass.
+    let (mut recycled, mut reactivated) = ([0usize; 4], [0usize; 4]);
+    for f in cohort {
+        recycled[tier_slot(f.tier)] += usize::from(f.recycled);
+        reactivated[tier_slot(f.tier)] += usize::from(f.reactivated);
+    }
     for (tier, m) in &metrics.by_tier {
-        let of_tier = || cohort.iter().filter(|f| f.tier == *tier);
         let row = FunnelRow {
             tier: Some(*tier),
             leads: m.leads,
@@ -442,8 +466,8 @@ fn funnel(cohort: &[&LeadFacts], metrics: &Metrics) -> Vec<FunnelRow> {
             contacted: m.contacted,
             qualified: m.qualified,
             won: m.won,
-            recycled: of_tier().filter(|f| f.recycled).count(),
-            reactivated: of_tier().filter(|f| f.reactivated).count(),
+            recycled: recycled[tier_slot(*tier)],
+            reactivated: reactivated[tier_slot(*tier)],
             pipeline_amount: m.pipeline_amount,
             won_amount: m.won_amount,
         };

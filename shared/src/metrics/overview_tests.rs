@@ -164,6 +164,11 @@ fn seeds() -> Vec<Seed> {
         Seed::new("p1", -7 * 24 * 60 + 5, Tier::A, 88.0, "ads")
             .assign("cy", -7 * 24 * 60 + 6, 5)
             .dispose(-7 * 24 * 60 + 16, "contacted", Status::Contacted, None),
+        // Three weeks ago, breached by ana and still unanswered: in no period's figures, but
+        // in the queue.
+        Seed::new("o1", -21 * 24 * 60, Tier::A, 90.0, "ads")
+            .assign("ana", -21 * 24 * 60 + 1, 5)
+            .breach(-21 * 24 * 60 + 6),
     ]
 }
 
@@ -215,11 +220,13 @@ fn world() -> World {
 }
 
 fn overview_of(w: &World, q: &OverviewQuery) -> Overview {
+    let open: Vec<&LeadFacts> = w.facts.iter().filter(|f| f.open_clock.is_some()).collect();
     let context = OverviewContext {
         reps: &w.reps,
         pools: &w.pools,
         config: &w.config,
         now: t(120),
+        open_clocks: &open,
     };
     compute_overview(&w.facts, &context, q)
 }
@@ -335,8 +342,10 @@ fn the_queue_shows_breaches_first_then_time_left() {
         .iter()
         .map(|q| (q.lead_id.as_str(), q.breached))
         .collect();
-    assert_eq!(ids, vec![("l3", true), ("l4", false)]);
-    let l3 = &o.queue[0];
+    // o1 was created weeks before the period: the queue is every clock open now.
+    assert_eq!(ids, vec![("o1", true), ("l3", true), ("l4", false)]);
+    assert_eq!(o.headline.leads, 5, "o1 is not in the period's figures");
+    let l3 = &o.queue[1];
     assert_eq!(l3.name.as_deref(), Some("Fl3 Doe"));
     assert_eq!(
         (l3.owner.as_str(), l3.tier, l3.score),
@@ -344,7 +353,7 @@ fn the_queue_shows_breaches_first_then_time_left() {
     );
     assert_eq!(l3.deadline, t(81));
     assert_eq!(l3.seconds_left, -39 * 60);
-    assert_eq!(o.queue[1].seconds_left, (t(6031) - t(120)).num_seconds());
+    assert_eq!(o.queue[2].seconds_left, (t(6031) - t(120)).num_seconds());
 }
 
 #[test]

@@ -7,6 +7,7 @@ pub mod changes;
 pub mod crossing;
 pub mod engagement;
 pub mod hybrid;
+pub mod published;
 pub mod rounding;
 pub mod tiering;
 
