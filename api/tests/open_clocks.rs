@@ -76,18 +76,8 @@ async fn routed(store: &MemoryStore, id: &str, created: i64, assigned: i64, answ
     });
     let due = at(assigned + 5);
     lead.sla = Some(SlaClock {
-        tier: lead.tier,
-        rep_id: "ana".into(),
-        assigned_at: at(assigned),
-        first_response_due_at: due,
         responded_at: answered.then(|| at(assigned + 2)),
-        breached_at: None,
-        reassign_at: None,
-        touches: 0,
-        follow_up_due_at: None,
-        follow_up_missed_at: None,
-        follow_up_touches: 0,
-        closed_at: None,
+        ..SlaClock::waiting(lead.tier, "ana", at(assigned), due)
     });
     // What the SLA checker will look at next: the deadline while unanswered.
     let next = DueTimes {

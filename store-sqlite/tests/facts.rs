@@ -164,20 +164,12 @@ async fn a_data_directory_from_before_the_facts_is_back_filled_at_open() {
 
 fn with_open_clock(mut l: Lead, rep: &str, at_minute: i64) -> Lead {
     l = assigned(l, rep, at_minute);
-    l.sla = Some(leadflow::sla::SlaClock {
-        tier: l.tier,
-        rep_id: rep.into(),
-        assigned_at: minutes(at_minute),
-        first_response_due_at: minutes(at_minute + 5),
-        responded_at: None,
-        breached_at: None,
-        reassign_at: None,
-        touches: 0,
-        follow_up_due_at: None,
-        follow_up_missed_at: None,
-        follow_up_touches: 0,
-        closed_at: None,
-    });
+    l.sla = Some(leadflow::sla::SlaClock::waiting(
+        l.tier,
+        rep,
+        minutes(at_minute),
+        minutes(at_minute + 5),
+    ));
     l
 }
 

@@ -234,18 +234,14 @@ mod tests {
         });
         l.mql = true;
         l.sla = Some(SlaClock {
-            tier: l.tier,
-            rep_id: rep.into(),
-            assigned_at,
-            first_response_due_at: assigned_at + chrono::TimeDelta::minutes(5),
             responded_at: responded_after.map(|s| assigned_at + chrono::TimeDelta::seconds(s)),
             breached_at: breached.then(|| assigned_at + chrono::TimeDelta::minutes(5)),
-            reassign_at: None,
-            touches: 0,
-            follow_up_due_at: None,
-            follow_up_missed_at: None,
-            follow_up_touches: 0,
-            closed_at: None,
+            ..SlaClock::waiting(
+                l.tier,
+                rep,
+                assigned_at,
+                assigned_at + chrono::TimeDelta::minutes(5),
+            )
         });
         l
     }

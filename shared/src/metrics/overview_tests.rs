@@ -70,20 +70,12 @@ impl Seed {
             assigned_at: t(at),
         });
         self.lead.status = Status::Assigned;
-        self.lead.sla = Some(SlaClock {
-            tier: self.lead.tier,
-            rep_id: rep.into(),
-            assigned_at: t(at),
-            first_response_due_at: t(at + due_in),
-            responded_at: None,
-            breached_at: None,
-            reassign_at: None,
-            touches: 0,
-            follow_up_due_at: None,
-            follow_up_missed_at: None,
-            follow_up_touches: 0,
-            closed_at: None,
-        });
+        self.lead.sla = Some(SlaClock::waiting(
+            self.lead.tier,
+            rep,
+            t(at),
+            t(at + due_in),
+        ));
         self.writes.push(vec![entry(t(at), kind, detail)]);
         self
     }

@@ -52,3 +52,29 @@ pub struct SlaClock {
     #[serde(default)]
     pub closed_at: Option<DateTime<Utc>>,
 }
+
+impl SlaClock {
+    /// A clock waiting for its first response by `due`, with nothing else set (no
+    /// reassignment, no follow-up): what [`timing::start`] makes before the config adds to it.
+    pub fn waiting(
+        tier: Tier,
+        rep_id: &str,
+        assigned_at: DateTime<Utc>,
+        due: DateTime<Utc>,
+    ) -> Self {
+        SlaClock {
+            tier,
+            rep_id: rep_id.to_string(),
+            assigned_at,
+            first_response_due_at: due,
+            responded_at: None,
+            breached_at: None,
+            reassign_at: None,
+            touches: 0,
+            follow_up_due_at: None,
+            follow_up_missed_at: None,
+            follow_up_touches: 0,
+            closed_at: None,
+        }
+    }
+}

@@ -17,18 +17,8 @@ pub fn start(
     let target = config.tiers.get(&tier)?;
     let due = assigned_at + target.first_response.delta();
     Some(SlaClock {
-        tier,
-        rep_id: rep_id.to_string(),
-        assigned_at,
-        first_response_due_at: due,
-        responded_at: None,
-        breached_at: None,
         reassign_at: target.reassign_after.map(|grace| due + grace.delta()),
-        touches: 0,
-        follow_up_due_at: None,
-        follow_up_missed_at: None,
-        follow_up_touches: 0,
-        closed_at: None,
+        ..SlaClock::waiting(tier, rep_id, assigned_at, due)
     })
 }
 

@@ -91,20 +91,7 @@ fn lead_write(n: u64, rng: &mut Rng) -> LeadWrite {
             assigned_at,
         });
         lead.status = Status::Assigned;
-        let mut clock = SlaClock {
-            tier: lead.tier,
-            rep_id: rep.clone(),
-            assigned_at,
-            first_response_due_at: due,
-            responded_at: None,
-            breached_at: None,
-            reassign_at: None,
-            touches: 0,
-            follow_up_due_at: None,
-            follow_up_missed_at: None,
-            follow_up_touches: 0,
-            closed_at: None,
-        };
+        let mut clock = SlaClock::waiting(lead.tier, &rep, assigned_at, due);
         // Response times spread over minutes to days; a tenth never answered.
         if rng.below(10) > 0 {
             let spread = 1 << rng.below(12);
