@@ -97,6 +97,8 @@ async fn a_realistic_mix_of_lead_events_is_counted_and_costs_under_the_target() 
         &stack.meter.usage(),
         stack.counts,
     );
+    let (stored, json) = stack.lead_item_sizes(&lead_ids).await;
+    println!("  lead item after 4 events: {stored} bytes billed on average; the lead as JSON: {json} bytes");
     assert!(
         dollars <= TARGET_DOLLARS_PER_MILLION,
         "the mix costs ${dollars:.2} per million events, above the ${TARGET_DOLLARS_PER_MILLION} target"
@@ -127,4 +129,6 @@ async fn a_webhook_ends_owned_in_dynamodb_and_alerted_on_slack_once_and_the_call
     let reads: f64 = usage.values().map(|u| u.read_units).sum();
     assert!(writes > 0 && reads > 0.0, "the meter saw DynamoDB's units");
     report("Worst case (every event a new lead that qualifies)", &usage, stack.counts);
+    let (stored, json) = stack.lead_item_sizes(&lead_ids).await;
+    println!("  lead item when owned: {stored} bytes billed on average; the lead as JSON: {json} bytes");
 }

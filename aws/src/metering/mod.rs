@@ -24,6 +24,7 @@ use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 use serde_json::Value;
 
 use dynamodb::Ledger;
+pub use item_size::stored_item_size;
 
 /// What one operation was asked for and what it is billed on.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]

@@ -311,6 +311,30 @@ impl Stack {
         self.counts.handler_seconds += started.elapsed().as_secs_f64();
     }
 
+    /// The lead items' billed size on average, and the leads' own JSON on average (what the
+    /// item's body held before it was deflated), in bytes. Read outside the meter.
+    pub async fn lead_item_sizes(&self, lead_ids: &[String]) -> (usize, usize) {
+        use leadflow::ports::LeadStore;
+        let raw = aws_sdk_dynamodb::Client::new(&testing::sdk_config().await);
+        let (mut stored, mut json) = (0, 0);
+        for id in lead_ids {
+            let item = raw
+                .get_item()
+                .table_name(self.store.table())
+                .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("LEAD#{id}")))
+                .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("LEAD".into()))
+                .send()
+                .await
+                .expect("the lead item")
+                .item
+                .expect("the lead item exists");
+            stored += leadflow_aws::metering::stored_item_size(&item);
+            let lead = self.store.lead(id).await.unwrap().unwrap();
+            json += serde_json::to_string(&lead).unwrap().len();
+        }
+        (stored / lead_ids.len(), json / lead_ids.len())
+    }
+
     /// Slack posts naming `lead_id`.
     pub fn posts_about(&self, lead_id: &str) -> usize {
         self.slack
