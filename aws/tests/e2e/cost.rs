@@ -41,7 +41,7 @@ pub struct RunCounts {
 pub fn report(title: &str, usage: &Usage, run: RunCounts) -> f64 {
     let n = run.events as f64;
     let per = |x: f64| x / n;
-    let of = |service: &str| usage.iter().filter(move |((s, _), _)| s == service);
+    let of = |service: &'static str| usage.iter().filter(move |((s, _), _)| s == service);
     let table_wru: u64 = of("DynamoDB").map(|(_, u)| u.write_units).sum();
     let index_wru: u64 = of("DynamoDB").map(|(_, u)| u.index_write_units).sum();
     let rru: f64 = of("DynamoDB").map(|(_, u)| u.read_units).sum();

@@ -187,11 +187,17 @@ impl Stack {
         let started = Instant::now();
         let response = self.ingest.clone().oneshot(request).await.unwrap();
         self.counts.handler_seconds += started.elapsed().as_secs_f64();
-        assert_eq!(response.status(), 202, "the webhook is accepted");
-        self.counts.events += n;
+        let status = response.status();
         let body = axum::body::to_bytes(response.into_body(), 1 << 16)
             .await
             .unwrap();
+        assert_eq!(
+            status,
+            202,
+            "the webhook is accepted: {}",
+            String::from_utf8_lossy(&body)
+        );
+        self.counts.events += n;
         let answer: serde_json::Value = serde_json::from_slice(&body).unwrap();
         answer["leads"]
             .as_array()
