@@ -16,7 +16,6 @@ pub(crate) const HISTORY_PREFIX: &str = "HIST#";
 pub(crate) const REPS_PK: &str = "REPS";
 pub(crate) const POOLS_PK: &str = "POOLS";
 pub(crate) const LINK_SK: &str = "LINK";
-pub(crate) const APPLIED_SK: &str = "APPLIED";
 pub(crate) const SEEN_SK: &str = "SEEN";
 pub(crate) const OUTBOX_ITEM_SK: &str = "OUTBOX";
 pub(crate) const ACCOUNT_SK: &str = "ACCOUNT";
@@ -34,10 +33,6 @@ pub(crate) fn lead_id_of(pk: &str) -> Option<&str> {
 /// One history item per write, ordered by the lead version that wrote it.
 pub(crate) fn history_sk(version: u64) -> String {
     format!("{HISTORY_PREFIX}{version:020}")
-}
-
-pub(crate) fn applied_pk(event_id: &str) -> String {
-    format!("APPLIED#{event_id}")
 }
 
 pub(crate) fn seen_pk(event_id: &str) -> String {

@@ -16,7 +16,7 @@ use leadflow::ports::RepStore;
 use leadflow::scoring::Scorer;
 use leadflow_api::{router, AppState, ConfigHandle};
 use leadflow_aws::dynamo::{create_table, DynamoStore};
-use leadflow_aws::eventbridge::EventBridgePublisher;
+use leadflow_aws::eventbridge::{EventBridgePublisher, ROUTED_EVENT_KINDS};
 use leadflow_aws::handlers::notify::{handle_notify, Channel};
 use leadflow_aws::handlers::route::handle_route;
 use leadflow_aws::handlers::score::handle_score;
@@ -138,11 +138,13 @@ impl Stack {
 
         let mut config = Config::default();
         config.auth.api_keys = vec![KEY.to_string()];
+        // As the functions build it (`Init::store`).
         let store = DynamoStore::new(
             dynamodb.clone(),
             table,
             SqsScoreQueue::new(sqs.clone(), score_queue.clone()),
-        );
+        )
+        .publishing_only(ROUTED_EVENT_KINDS);
         for rep in &config.reps {
             store.put_rep(rep.clone()).await.unwrap();
         }
