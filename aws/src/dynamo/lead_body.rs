@@ -1,24 +1,20 @@
 //! What a lead item carries besides its indexed attributes, kept small because every score
 //! rewrites it (DynamoDB bills a write per started KB of the item):
-//! - `body`: one deflated JSON document holding the lead and its history *tail* — the entries
+//! - `body`: one deflated JSON document (over a preset dictionary, see `deflate`) holding the lead and its history *tail* — the entries
 //!   written since the last history item, so that a score appends its entries without a second
 //!   item (and without a transaction). The score's explanation appears in the lead and in the
 //!   tail's `scored` entries; deflate stores the repeats as back-references;
 //! - `applied`: 8-byte digests of the last `APPLIED_KEPT` events applied to the lead, newest
 //!   last, checked before a write; the version condition makes the check atomic.
 
-use std::io::{Read, Write};
-
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
-use flate2::read::DeflateDecoder;
-use flate2::write::DeflateEncoder;
-use flate2::Compression;
 use leadflow::domain::{HistoryEntry, Lead};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::codec::{describe, Item};
+use super::deflate::{self, deflate};
 use super::error::DynamoError;
 
 /// How many applied events a lead item remembers. A redelivery comes back within the score
@@ -77,14 +73,7 @@ struct BodyIn {
     tail: Vec<HistoryEntry>,
 }
 
-pub(crate) fn deflate(json: &[u8]) -> Vec<u8> {
-    let mut encoder = DeflateEncoder::new(Vec::with_capacity(json.len() / 2), Compression::best());
-    encoder
-        .write_all(json)
-        .and_then(|_| encoder.finish())
-        .expect("deflating into memory cannot fail")
-}
-
+/// The JSON of a binary attribute written by `deflate::deflate`.
 pub(crate) fn inflate(item: &Item, attribute: &'static str) -> Result<Vec<u8>, DynamoError> {
     let Some(AttributeValue::B(blob)) = item.get(attribute) else {
         return Err(DynamoError::BadItem {
@@ -93,15 +82,11 @@ pub(crate) fn inflate(item: &Item, attribute: &'static str) -> Result<Vec<u8>, D
             problem: "is missing or not binary".into(),
         });
     };
-    let mut json = Vec::with_capacity(blob.as_ref().len() * 4);
-    DeflateDecoder::new(blob.as_ref())
-        .read_to_end(&mut json)
-        .map_err(|e| DynamoError::BadItem {
-            key: describe(item),
-            attribute,
-            problem: format!("does not inflate: {e}"),
-        })?;
-    Ok(json)
+    deflate::inflate(blob.as_ref()).map_err(|e| DynamoError::BadItem {
+        key: describe(item),
+        attribute,
+        problem: format!("does not inflate: {e}"),
+    })
 }
 
 /// The deflated `body` of a lead with its history tail.
@@ -174,10 +159,13 @@ mod tests {
     }
 
     #[test]
-    fn deflate_round_trips() {
+    fn a_body_attribute_round_trips_and_a_bad_one_names_the_attribute() {
         let text = br#"{"a": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}"#;
         let mut item = Item::new();
         item.insert(BODY.into(), AttributeValue::B(Blob::new(deflate(text))));
         assert_eq!(inflate(&item, BODY).unwrap(), text);
+        item.insert(BODY.into(), AttributeValue::B(Blob::new(vec![7, 0])));
+        let err = inflate(&item, BODY).unwrap_err().to_string();
+        assert!(err.contains("body"), "{err}");
     }
 }

@@ -6,6 +6,7 @@
 //! a history item) is one `TransactWriteItems`.
 
 mod codec;
+mod deflate;
 mod delivery;
 mod due;
 mod error;
