@@ -5,10 +5,10 @@
 
 use std::collections::BTreeSet;
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{TimeZone, Utc};
 use leadflow::config::Config;
 use leadflow::domain::{DomainEvent, DomainEventKind, HistoryEntry, HistoryKind, Lead, Rep, Tier};
-use aws_sdk_dynamodb::types::AttributeValue;
 use leadflow::ports::{DueTimes, LeadStore, LeadWrite, Outbox, RepStore, StoreError};
 use leadflow::routing::{self, RepLoad};
 use leadflow_aws::dynamo::{create_table, store_on_fresh_table, DynamoStore, APPLIED_KEPT};
@@ -205,8 +205,13 @@ async fn score_write(
         HistoryEntry::new(t0(), HistoryKind::Event, json!({"event_id": event})),
         HistoryEntry::new(t0(), HistoryKind::Scored, json!({"total": 12})),
     ];
-    w.events
-        .push(DomainEvent::new(event, kind, id, t0(), json!({"total": 12})));
+    w.events.push(DomainEvent::new(
+        event,
+        kind,
+        id,
+        t0(),
+        json!({"total": 12}),
+    ));
     w
 }
 
@@ -265,7 +270,13 @@ async fn a_redelivered_event_is_refused_while_the_lead_remembers_it_even_by_anot
         .await
         .unwrap();
     for i in 0..APPLIED_KEPT {
-        let w = score_write(&store, "ld_a", &format!("evt-{i}"), DomainEventKind::LeadScored).await;
+        let w = score_write(
+            &store,
+            "ld_a",
+            &format!("evt-{i}"),
+            DomainEventKind::LeadScored,
+        )
+        .await;
         store.write_lead(w).await.unwrap();
     }
     // Another process (another Lambda instance): nothing remembered in memory.
@@ -283,7 +294,11 @@ async fn a_redelivered_event_is_refused_while_the_lead_remembers_it_even_by_anot
         );
     }
     let version = store.lead("ld_a").await.unwrap().unwrap().version;
-    assert_eq!(version, 1 + APPLIED_KEPT as u64, "refused events change nothing");
+    assert_eq!(
+        version,
+        1 + APPLIED_KEPT as u64,
+        "refused events change nothing"
+    );
 }
 
 #[tokio::test]
@@ -297,9 +312,20 @@ async fn a_writer_in_another_process_over_a_stale_version_gets_a_conflict() {
     let first = score_write(&one, "ld_a", "evt-1", DomainEventKind::LeadScored).await;
     one.write_lead(first).await.unwrap();
     let err = two.write_lead(stale).await.unwrap_err();
-    assert!(matches!(err, StoreError::Conflict { expected: Some(1), .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            StoreError::Conflict {
+                expected: Some(1),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     let retry = score_write(&two, "ld_a", "evt-2", DomainEventKind::LeadScored).await;
-    two.write_lead(retry).await.expect("a retry over the fresh version");
+    two.write_lead(retry)
+        .await
+        .expect("a retry over the fresh version");
     let history = one.history("ld_a").await.unwrap();
     let events: Vec<String> = history
         .iter()
@@ -318,7 +344,10 @@ async fn a_long_history_moves_out_of_the_lead_item_and_reads_back_in_order() {
         .unwrap();
     let mut written = Vec::new();
     for i in 0..40 {
-        let mut w = LeadWrite::over(store.lead("ld_a").await.unwrap().unwrap(), DueTimes::default());
+        let mut w = LeadWrite::over(
+            store.lead("ld_a").await.unwrap().unwrap(),
+            DueTimes::default(),
+        );
         // Details that do not compress away: the tail outgrows its budget within a few writes.
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15 ^ (i as u64 + 1);
         let noise: String = (0..200)
@@ -329,12 +358,20 @@ async fn a_long_history_moves_out_of_the_lead_item_and_reads_back_in_order() {
                 char::from(b'a' + (x % 26) as u8)
             })
             .collect();
-        let entry = HistoryEntry::new(t0(), HistoryKind::Disposition, json!({"n": i, "note": noise}));
+        let entry = HistoryEntry::new(
+            t0(),
+            HistoryKind::Disposition,
+            json!({"n": i, "note": noise}),
+        );
         written.push(entry.clone());
         w.history.push(entry);
         store.write_lead(w).await.unwrap();
     }
-    assert_eq!(store.history("ld_a").await.unwrap(), written, "every entry, in order");
+    assert_eq!(
+        store.history("ld_a").await.unwrap(),
+        written,
+        "every entry, in order"
+    );
     let moved = all_keys(&store)
         .await
         .into_iter()

@@ -83,13 +83,19 @@ async fn a_realistic_mix_of_lead_events_is_counted_and_costs_under_the_target() 
     for (n, id) in lead_ids.iter().enumerate() {
         let lead = stack.store.lead(id).await.unwrap().expect("the lead");
         let history = stack.store.history(id).await.unwrap();
-        let events = history.iter().filter(|h| h.kind.as_str() == "event").count();
+        let events = history
+            .iter()
+            .filter(|h| h.kind.as_str() == "event")
+            .count();
         assert_eq!(events, 4, "{id}: every event of the lead is in its history");
         if n < QUALIFYING {
             assert_eq!(lead.status, Status::Assigned, "{id} qualified and is owned");
             assert_eq!(stack.posts_about(id), 1, "{id}: its owner is alerted once");
         } else {
-            assert!(lead.owner.is_none() && !lead.mql, "{id} stays with marketing");
+            assert!(
+                lead.owner.is_none() && !lead.mql,
+                "{id} stays with marketing"
+            );
             assert_eq!(stack.posts_about(id), 0, "{id}: nobody is alerted");
         }
     }
@@ -112,24 +118,48 @@ async fn a_webhook_ends_owned_in_dynamodb_and_alerted_on_slack_once_and_the_call
     let mut stack = Stack::new().await;
     let mut lead_ids = Vec::new();
     for n in 0..LEADS {
-        let mut body = form_fill(&format!("evt-{n}"), &format!("buyer{n}@acme{n}.io"), true, 0);
+        let mut body = form_fill(
+            &format!("evt-{n}"),
+            &format!("buyer{n}@acme{n}.io"),
+            true,
+            0,
+        );
         body["events"][0]["type"] = json!("demo_request");
         lead_ids.extend(stack.webhook(body).await);
     }
     stack.drain().await;
 
     for id in &lead_ids {
-        let lead = stack.store.lead(id).await.unwrap().expect("the lead is stored");
+        let lead = stack
+            .store
+            .lead(id)
+            .await
+            .unwrap()
+            .expect("the lead is stored");
         assert_eq!(lead.status, Status::Assigned, "{id} is owned");
         assert!(lead.owner_id().is_some() && lead.sla.is_some(), "{id}");
-        assert_eq!(stack.posts_about(id), 1, "lead {id} is alerted exactly once");
+        assert_eq!(
+            stack.posts_about(id),
+            1,
+            "lead {id} is alerted exactly once"
+        );
     }
-    assert_eq!(stack.slack.lock().unwrap().len(), LEADS, "one post per assignment");
+    assert_eq!(
+        stack.slack.lock().unwrap().len(),
+        LEADS,
+        "one post per assignment"
+    );
     let usage = stack.meter.usage();
     let writes: u64 = usage.values().map(|u| u.all_write_units()).sum();
     let reads: f64 = usage.values().map(|u| u.read_units).sum();
     assert!(writes > 0 && reads > 0.0, "the meter saw DynamoDB's units");
-    report("Worst case (every event a new lead that qualifies)", &usage, stack.counts);
+    report(
+        "Worst case (every event a new lead that qualifies)",
+        &usage,
+        stack.counts,
+    );
     let (stored, json) = stack.lead_item_sizes(&lead_ids).await;
-    println!("  lead item when owned: {stored} bytes billed on average; the lead as JSON: {json} bytes");
+    println!(
+        "  lead item when owned: {stored} bytes billed on average; the lead as JSON: {json} bytes"
+    );
 }

@@ -223,7 +223,10 @@ async fn on_dynamodb_duplicates_and_out_of_order_deliveries_apply_each_event_onc
         assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
     }
     let lead = store.lead(&jobs[0].lead_id).await.unwrap().unwrap();
-    assert_eq!(lead.version, 2, "two events, two writes, every repeat refused");
+    assert_eq!(
+        lead.version, 2,
+        "two events, two writes, every repeat refused"
+    );
     let history = store.history(&lead.id).await.unwrap();
     let applied = history
         .iter()

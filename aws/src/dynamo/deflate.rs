@@ -103,7 +103,12 @@ fn run(c: &mut Compress, input: &[u8], out: &mut Vec<u8>, flush: FlushCompress) 
 pub(crate) fn deflate(data: &[u8]) -> Vec<u8> {
     let mut c = primed_compressor();
     let mut discarded = Vec::new();
-    run(&mut c, DICTIONARY.as_bytes(), &mut discarded, FlushCompress::Sync);
+    run(
+        &mut c,
+        DICTIONARY.as_bytes(),
+        &mut discarded,
+        FlushCompress::Sync,
+    );
     let mut out = vec![FORMAT_1];
     run(&mut c, data, &mut out, FlushCompress::Finish);
     out
@@ -171,7 +176,9 @@ mod tests {
 
     #[test]
     fn large_and_empty_inputs_round_trip() {
-        let big: Vec<u8> = (0..200_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+        let big: Vec<u8> = (0..200_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+            .collect();
         assert_eq!(inflate(&deflate(&big)).unwrap(), big);
         assert_eq!(inflate(&deflate(b"")).unwrap(), b"");
     }

@@ -91,8 +91,11 @@ pub(crate) fn inflate(item: &Item, attribute: &'static str) -> Result<Vec<u8>, D
 
 /// The deflated `body` of a lead with its history tail.
 pub(crate) fn encode_body(lead: &Lead, tail: &[HistoryEntry]) -> Result<Vec<u8>, DynamoError> {
-    let json = serde_json::to_vec(&BodyOut { lead, tail })
-        .map_err(|source| DynamoError::Encode { what: "lead", source })?;
+    let json =
+        serde_json::to_vec(&BodyOut { lead, tail }).map_err(|source| DynamoError::Encode {
+            what: "lead",
+            source,
+        })?;
     Ok(deflate(&json))
 }
 
@@ -154,7 +157,9 @@ mod tests {
         }
         assert_eq!(extras.applied.len(), APPLIED_KEPT);
         assert!(!extras.has_applied("evt-2"), "the oldest are forgotten");
-        assert!(extras.has_applied("evt-3") && extras.has_applied(&format!("evt-{}", APPLIED_KEPT + 2)));
+        assert!(
+            extras.has_applied("evt-3") && extras.has_applied(&format!("evt-{}", APPLIED_KEPT + 2))
+        );
         assert!(!extras.has_applied("evt-unknown"));
     }
 

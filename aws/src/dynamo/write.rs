@@ -20,9 +20,9 @@ use leadflow::routing::{Pool, PoolUpdate};
 use super::codec::{get_n, key, n, s, to_json, Item, BODY};
 use super::error::DynamoError;
 use super::keys::{
-    account_pk, email_pk, external_id_pk, lead_pk, outbox_pk, pool_sk, rep_sk, shard_of,
-    sort_time, ACCOUNT_SK, LEAD_SK, LINK_SK, OUTBOX_ITEM_SK, OUTBOX_SHARD, OUTBOX_SK, PK,
-    POOLS_PK, REPS_PK, SLOT_PREFIX,
+    account_pk, email_pk, external_id_pk, lead_pk, outbox_pk, pool_sk, rep_sk, shard_of, sort_time,
+    ACCOUNT_SK, LEAD_SK, LINK_SK, OUTBOX_ITEM_SK, OUTBOX_SHARD, OUTBOX_SK, PK, POOLS_PK, REPS_PK,
+    SLOT_PREFIX,
 };
 use super::lead_body::{self, encode_body, Extras};
 use super::leads::{history_item, lead_item, LINKED_LEAD, VERSION};
@@ -60,7 +60,8 @@ struct Transaction {
 
 impl Transaction {
     fn put(&mut self, put: Put, guard: Guard) {
-        self.items.push(TransactWriteItem::builder().put(put).build());
+        self.items
+            .push(TransactWriteItem::builder().put(put).build());
         self.guards.push(guard);
     }
 
@@ -110,10 +111,7 @@ impl<Q: ScoreQueue> DynamoStore<Q> {
         };
         let mut extras = match w.expected_version {
             None => Extras::default(),
-            Some(v) => self
-                .extras_at(&w.lead.id, v)
-                .await?
-                .ok_or_else(conflict)?,
+            Some(v) => self.extras_at(&w.lead.id, v).await?.ok_or_else(conflict)?,
         };
         if let Some(event_id) = &w.applied_event {
             if extras.has_applied(event_id) {
@@ -131,8 +129,12 @@ impl<Q: ScoreQueue> DynamoStore<Q> {
                 body = bare;
             }
         }
-        let events: Vec<&DomainEvent> = w.events.iter().filter(|e| self.publishes(e.kind)).collect();
-        let lead = LeadPut::new(lead_item(&w.lead, &w.due, body, &extras), w.expected_version);
+        let events: Vec<&DomainEvent> =
+            w.events.iter().filter(|e| self.publishes(e.kind)).collect();
+        let lead = LeadPut::new(
+            lead_item(&w.lead, &w.due, body, &extras),
+            w.expected_version,
+        );
         let only_the_lead = moved_tail.is_empty()
             && events.is_empty()
             && w.link_email.is_none()
@@ -143,7 +145,8 @@ impl<Q: ScoreQueue> DynamoStore<Q> {
         let written = if only_the_lead {
             self.put_lead(&w, lead).await
         } else {
-            self.transact_lead_write(&w, lead, &moved_tail, &events).await
+            self.transact_lead_write(&w, lead, &moved_tail, &events)
+                .await
         };
         match written {
             Ok(()) => {

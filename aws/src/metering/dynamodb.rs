@@ -187,8 +187,7 @@ impl Ledger {
             "TransactWriteItems" => {
                 let mut total = Consumed::default();
                 for entry in arr(request, "TransactItems") {
-                    let Some((kind, body)) = entry.as_object().and_then(|o| o.iter().next())
-                    else {
+                    let Some((kind, body)) = entry.as_object().and_then(|o| o.iter().next()) else {
                         continue;
                     };
                     let table = text(body, "TableName");
@@ -251,7 +250,9 @@ impl Ledger {
                         .pointer(&format!("/UnprocessedKeys/{table}/Keys"))
                         .and_then(Value::as_array)
                         .map_or(0, Vec::len);
-                    let missing = arr(asked, "Keys").len().saturating_sub(returned + unprocessed);
+                    let missing = arr(asked, "Keys")
+                        .len()
+                        .saturating_sub(returned + unprocessed);
                     let consistent = asked.get("ConsistentRead") == Some(&Value::Bool(true));
                     units += missing as f64 * read_units(0, consistent);
                 }
@@ -260,7 +261,9 @@ impl Ledger {
             "TransactGetItems" => {
                 let units = arr(response, "Responses")
                     .iter()
-                    .map(|r| 2.0 * read_units(obj(r, "Item").map(|i| item_size(&i)).unwrap_or(0), true))
+                    .map(|r| {
+                        2.0 * read_units(obj(r, "Item").map(|i| item_size(&i)).unwrap_or(0), true)
+                    })
                     .sum();
                 Consumed::reads(units)
             }
@@ -310,7 +313,8 @@ impl Ledger {
                 Some(Known::Item(i)) => Some(i.clone()),
                 _ => None,
             };
-            consumed.index_write_units = self.index_writes(table, as_item(&before), as_item(&after));
+            consumed.index_write_units =
+                self.index_writes(table, as_item(&before), as_item(&after));
         }
         match after {
             Some(known) => {
@@ -453,13 +457,22 @@ mod tests {
         let mut l = ledger();
         let big = json!({"pk": {"S": "a"}, "sk": {"S": "A"}, "body": {"S": "x".repeat(1500)}});
         let small = json!({"pk": {"S": "a"}, "sk": {"S": "A"}, "body": {"S": "y"}});
-        assert_eq!(l.bill("PutItem", &put(big), &json!({}), true).table_write_units, 2);
         assert_eq!(
-            l.bill("PutItem", &put(small.clone()), &json!({}), true).table_write_units,
+            l.bill("PutItem", &put(big), &json!({}), true)
+                .table_write_units,
+            2
+        );
+        assert_eq!(
+            l.bill("PutItem", &put(small.clone()), &json!({}), true)
+                .table_write_units,
             2,
             "replacing a 1.5 KB item costs its size"
         );
-        assert_eq!(l.bill("PutItem", &put(small), &json!({}), true).table_write_units, 1);
+        assert_eq!(
+            l.bill("PutItem", &put(small), &json!({}), true)
+                .table_write_units,
+            1
+        );
     }
 
     #[test]
@@ -473,7 +486,8 @@ mod tests {
             }
             put(item)
         };
-        let index = |l: &mut Ledger, r: Value| l.bill("PutItem", &r, &json!({}), true).index_write_units;
+        let index =
+            |l: &mut Ledger, r: Value| l.bill("PutItem", &r, &json!({}), true).index_write_units;
         assert_eq!(index(&mut l, at(None)), 0, "not in the sparse index");
         assert_eq!(index(&mut l, at(Some("09:00"))), 1, "enters it");
         assert_eq!(index(&mut l, at(Some("09:00"))), 0, "unchanged");
@@ -495,10 +509,14 @@ mod tests {
         let item = json!({"Item": {"pk": {"S": "y".repeat(5000)}}});
         let get = |consistent| json!({"TableName": "t", "ConsistentRead": consistent});
         assert_eq!(l.bill("GetItem", &get(true), &item, true).read_units, 2.0);
-        assert_eq!(l.bill("GetItem", &get(false), &json!({}), true).read_units, 0.5);
+        assert_eq!(
+            l.bill("GetItem", &get(false), &json!({}), true).read_units,
+            0.5
+        );
         let on_index = json!({"TableName": "t", "IndexName": "due", "ConsistentRead": true});
         assert_eq!(
-            l.bill("Query", &on_index, &json!({"Items": []}), true).read_units,
+            l.bill("Query", &on_index, &json!({"Items": []}), true)
+                .read_units,
             0.5,
             "an empty query still costs its minimum"
         );

@@ -57,7 +57,11 @@ pub(crate) fn value_size(value: &Value) -> usize {
         ("B", Value::String(b64)) => base64_len(b64),
         ("BOOL", _) | ("NULL", _) => 1,
         ("SS", Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::len).sum(),
-        ("NS", Value::Array(items)) => items.iter().filter_map(Value::as_str).map(number_size).sum(),
+        ("NS", Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(number_size)
+            .sum(),
         ("BS", Value::Array(items)) => items.iter().filter_map(Value::as_str).map(base64_len).sum(),
         ("L", Value::Array(items)) => 3 + items.iter().map(|i| 1 + value_size(i)).sum::<usize>(),
         ("M", Value::Object(m)) => {

@@ -199,7 +199,12 @@ fn event_entries(body: &[u8]) -> u64 {
         .map(|entries| {
             entries
                 .iter()
-                .map(|e| kb_units(serde_json::to_vec(e).map(|b| b.len()).unwrap_or(0), 64 * 1024))
+                .map(|e| {
+                    kb_units(
+                        serde_json::to_vec(e).map(|b| b.len()).unwrap_or(0),
+                        64 * 1024,
+                    )
+                })
                 .sum()
         })
         .unwrap_or(0)

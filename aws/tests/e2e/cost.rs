@@ -47,8 +47,8 @@ pub fn report(title: &str, usage: &Usage, run: RunCounts) -> f64 {
     let rru: f64 = of("DynamoDB").map(|(_, u)| u.read_units).sum();
     let estimated: u64 = of("DynamoDB").map(|(_, u)| u.estimated_writes).sum();
     let dynamo_requests: u64 = of("DynamoDB").map(|(_, u)| u.requests).sum();
-    let sqs_billed: u64 = of("SQS").map(|(_, u)| u.billed).sum::<u64>() - run.empty_receives
-        + run.rule_deliveries;
+    let sqs_billed: u64 =
+        of("SQS").map(|(_, u)| u.billed).sum::<u64>() - run.empty_receives + run.rule_deliveries;
     let entries: u64 = of("EventBridge").map(|(_, u)| u.billed).sum();
     let lambda_requests = n + run.batch_invocations as f64;
     let rows = [

@@ -329,8 +329,14 @@ impl Stack {
             let item = raw
                 .get_item()
                 .table_name(self.store.table())
-                .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("LEAD#{id}")))
-                .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("LEAD".into()))
+                .key(
+                    "pk",
+                    aws_sdk_dynamodb::types::AttributeValue::S(format!("LEAD#{id}")),
+                )
+                .key(
+                    "sk",
+                    aws_sdk_dynamodb::types::AttributeValue::S("LEAD".into()),
+                )
                 .send()
                 .await
                 .expect("the lead item")
