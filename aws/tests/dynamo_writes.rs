@@ -245,21 +245,45 @@ async fn a_score_write_that_changes_only_the_lead_is_one_conditional_put() {
 }
 
 #[tokio::test]
-async fn a_routed_event_goes_to_the_outbox_in_one_transaction_with_the_lead() {
+async fn a_routed_event_waits_on_the_lead_item_written_by_the_same_put_until_published() {
     let (store, meter) = metered_store().await;
     store
         .write_lead(LeadWrite::over(lead("ld_a"), DueTimes::default()))
         .await
         .unwrap();
     let w = score_write(&store, "ld_a", "evt-1", DomainEventKind::LeadQualified).await;
+    let before = all_keys(&store).await;
     meter.reset();
     store.write_lead(w).await.unwrap();
     let usage = meter.usage();
     let ops: Vec<&str> = usage.keys().map(|(_, op)| op.as_str()).collect();
-    assert_eq!(ops, ["TransactWriteItems"]);
+    assert_eq!(ops, ["PutItem"], "the event rides on the lead's put");
+    assert_eq!(all_keys(&store).await, before, "no outbox item of its own");
     let pending = store.pending(10).await.unwrap();
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].kind, DomainEventKind::LeadQualified);
+
+    // A writer in another process that read the lead before the relay removed the event is
+    // refused, so it cannot put the event back; reading again, it writes.
+    let other = DynamoStore::new(store.client().clone(), store.table(), InMemoryScoreQueue::new())
+        .publishing_only(ROUTED_EVENT_KINDS);
+    let stale = score_write(&other, "ld_a", "evt-2", DomainEventKind::LeadScored).await;
+    store
+        .mark_published(&[pending[0].event_id.clone()])
+        .await
+        .unwrap();
+    assert!(store.pending(10).await.unwrap().is_empty(), "published: gone");
+    let err = other.write_lead(stale).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    let fresh = score_write(&other, "ld_a", "evt-2", DomainEventKind::LeadScored).await;
+    other.write_lead(fresh).await.unwrap();
+    assert!(store.pending(10).await.unwrap().is_empty(), "not put back");
+    // Another process publishing an event it never listed finds it through the index.
+    let w = score_write(&store, "ld_a", "evt-3", DomainEventKind::LeadAssigned).await;
+    store.write_lead(w).await.unwrap();
+    let id = store.pending(10).await.unwrap()[0].event_id.clone();
+    other.mark_published(&[id]).await.unwrap();
+    assert!(store.pending(10).await.unwrap().is_empty());
 }
 
 #[tokio::test]

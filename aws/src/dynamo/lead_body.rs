@@ -5,15 +5,19 @@
 //!   item (and without a transaction). The score's explanation appears in the lead and in the
 //!   tail's `scored` entries; deflate stores the repeats as back-references;
 //! - `applied`: 8-byte digests of the last `APPLIED_KEPT` events applied to the lead, newest
-//!   last, checked before a write; the version condition makes the check atomic.
+//!   last, checked before a write; the version condition makes the check atomic;
+//! - `outbox`: the lead's domain events not yet published (JSON), with `outbox_shard` and
+//!   `outbox_sk` (the oldest one's order) while there are any — the sparse `outbox` index —
+//!   and `outbox_rev`, which the relay bumps when it removes published events, so that a
+//!   writer holding the older list is refused (and reads again) instead of putting them back.
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
-use leadflow::domain::{HistoryEntry, Lead};
+use leadflow::domain::{DomainEvent, HistoryEntry, Lead};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::codec::{describe, Item};
+use super::codec::{describe, from_json, get_opt_n, Item};
 use super::deflate::{self, deflate};
 use super::error::DynamoError;
 
@@ -24,6 +28,15 @@ pub const APPLIED_KEPT: usize = 32;
 
 pub(crate) const BODY: &str = "body";
 pub(crate) const APPLIED: &str = "applied";
+pub(crate) const OUTBOX: &str = "outbox";
+pub(crate) const OUTBOX_REV: &str = "outbox_rev";
+
+/// A domain event waiting on the lead item to be published, with its place in write order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct PendingEvent {
+    pub order: String,
+    pub event: DomainEvent,
+}
 
 /// The lead's state as stored, besides the lead itself.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -32,6 +45,10 @@ pub(crate) struct Extras {
     pub tail: Vec<HistoryEntry>,
     /// Digests of the most recently applied events, newest last.
     pub applied: Vec<[u8; 8]>,
+    /// Domain events not yet published, in write order.
+    pub outbox: Vec<PendingEvent>,
+    /// How many times the relay removed published events from this item.
+    pub outbox_rev: u64,
 }
 
 /// The digest an applied event is remembered by.
@@ -115,11 +132,17 @@ pub(crate) fn decode(item: &Item) -> Result<(Lead, Extras), DynamoError> {
             .collect(),
         _ => Vec::new(),
     };
+    let outbox = match item.get(OUTBOX) {
+        Some(_) => from_json(item, OUTBOX)?,
+        None => Vec::new(),
+    };
     Ok((
         body.lead,
         Extras {
             tail: body.tail,
             applied,
+            outbox,
+            outbox_rev: get_opt_n(item, OUTBOX_REV)?.unwrap_or(0),
         },
     ))
 }

@@ -10,12 +10,12 @@ use leadflow::ports::{DueKind, DueTimes, LeadPage, LeadQuery, LeadStore, LeadWri
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::codec::{get_s, n, s, Item};
+use super::codec::{get_s, n, s, to_json, Item};
 use super::keys::{
     self, email_pk, external_id_pk, history_sk, lead_pk, shard_of, sort_time, CREATED_SK,
-    HISTORY_PREFIX, LEAD_SHARD, LEAD_SK, LINK_SK, PK,
+    HISTORY_PREFIX, LEAD_SHARD, LEAD_SK, LINK_SK, OUTBOX_SHARD, OUTBOX_SK, PK,
 };
-use super::lead_body::{self, Extras, APPLIED, BODY};
+use super::lead_body::{self, Extras, APPLIED, BODY, OUTBOX, OUTBOX_REV};
 use super::DynamoStore;
 use crate::score_queue::ScoreQueue;
 
@@ -34,13 +34,27 @@ pub(crate) fn created_sk(lead: &Lead) -> String {
 }
 
 /// The whole lead item, due-time attributes included: a due time that is `None` is simply
-/// absent, so a put removes it from its sparse index. `body` is `lead_body::encode_body`.
-pub(crate) fn lead_item(lead: &Lead, due: &DueTimes, body: Vec<u8>, extras: &Extras) -> Item {
+/// absent, so a put removes it from its sparse index (the outbox index too, once no event is
+/// pending). `body` is `lead_body::encode_body`.
+pub(crate) fn lead_item(
+    lead: &Lead,
+    due: &DueTimes,
+    body: Vec<u8>,
+    extras: &Extras,
+) -> Result<Item, super::DynamoError> {
     let mut item = super::codec::key(lead_pk(&lead.id), LEAD_SK);
     item.insert(VERSION.into(), n(lead.version));
     item.insert(BODY.into(), AttributeValue::B(Blob::new(body)));
     if !extras.applied.is_empty() {
         item.insert(APPLIED.into(), extras.applied_attribute());
+    }
+    if extras.outbox_rev > 0 {
+        item.insert(OUTBOX_REV.into(), n(extras.outbox_rev));
+    }
+    if let Some(oldest) = extras.outbox.first() {
+        item.insert(OUTBOX.into(), s(to_json("pending events", &extras.outbox)?));
+        item.insert(OUTBOX_SHARD.into(), s(shard_of(&lead.id)));
+        item.insert(OUTBOX_SK.into(), s(&oldest.order));
     }
     item.insert(LEAD_SHARD.into(), s(shard_of(&lead.id)));
     item.insert(CREATED_SK.into(), s(created_sk(lead)));
@@ -60,7 +74,7 @@ pub(crate) fn lead_item(lead: &Lead, due: &DueTimes, body: Vec<u8>, extras: &Ext
             item.insert(index.due_attr.into(), s(sort_time(at)));
         }
     }
-    item
+    Ok(item)
 }
 
 pub(crate) fn lead_from_item(item: &Item) -> Result<Lead, super::DynamoError> {

@@ -42,6 +42,7 @@ pub struct DynamoStore<Q> {
     score_queue: Arc<Q>,
     items_read: Arc<AtomicU64>,
     known: known::KnownExtras,
+    pending_leads: outbox::PendingLeads,
     /// The domain events the outbox keeps (`None`: every kind).
     outbox_kinds: Option<Arc<[DomainEventKind]>>,
 }
@@ -54,6 +55,7 @@ impl<Q> Clone for DynamoStore<Q> {
             score_queue: self.score_queue.clone(),
             items_read: self.items_read.clone(),
             known: self.known.clone(),
+            pending_leads: self.pending_leads.clone(),
             outbox_kinds: self.outbox_kinds.clone(),
         }
     }
@@ -69,13 +71,14 @@ impl<Q: ScoreQueue> DynamoStore<Q> {
             score_queue: Arc::new(score_queue),
             items_read: Arc::new(AtomicU64::new(0)),
             known: known::KnownExtras::default(),
+            pending_leads: outbox::PendingLeads::default(),
             outbox_kinds: None,
         }
     }
 
     /// Keep in the outbox only domain events of `kinds`: those some rule on the bus routes
-    /// (`eventbridge::ROUTED_EVENT_KINDS`). An event nobody consumes would cost an outbox
-    /// item, a transaction, an EventBridge entry and a delete, for nothing.
+    /// (`eventbridge::ROUTED_EVENT_KINDS`). An event nobody consumes would cost room on the
+    /// lead item, an index entry, an EventBridge entry and an update, for nothing.
     pub fn publishing_only(mut self, kinds: &[DomainEventKind]) -> Self {
         self.outbox_kinds = Some(Arc::from(kinds));
         self

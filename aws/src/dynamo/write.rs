@@ -1,8 +1,9 @@
 //! `write_lead`. A write that changes only the lead is one conditional `PutItem` of the lead
 //! item (version condition, history appended to the item's tail, the event remembered among
-//! its applied events). A write that also changes other items — identity links, rep loads,
-//! the rotation, the account owner, outbox events, or a tail grown past `TAIL_BUDGET` that
-//! moves to a history item — is one `TransactWriteItems`, all of it or nothing. The
+//! its applied events, its domain events added to the item's outbox). A write that also
+//! changes other items — identity links, rep loads, the rotation, the account owner, or a tail
+//! grown past `TAIL_BUDGET` that moves to a history item — is one `TransactWriteItems`, all
+//! of it or nothing. The
 //! conditions that can refuse it (the lead's version, the pool position) are mapped back from
 //! the cancellation reasons to the port's errors.
 
@@ -13,18 +14,16 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use chrono::Utc;
-use leadflow::domain::DomainEvent;
 use leadflow::ports::{LeadWrite, StoreError};
 use leadflow::routing::{Pool, PoolUpdate};
 
-use super::codec::{get_n, key, n, s, to_json, Item, BODY};
+use super::codec::{get_n, key, n, s, Item};
 use super::error::DynamoError;
 use super::keys::{
-    account_pk, email_pk, external_id_pk, lead_pk, outbox_pk, pool_sk, rep_sk, shard_of, sort_time,
-    ACCOUNT_SK, LEAD_SK, LINK_SK, OUTBOX_ITEM_SK, OUTBOX_SHARD, OUTBOX_SK, PK, POOLS_PK, REPS_PK,
-    SLOT_PREFIX,
+    account_pk, email_pk, external_id_pk, lead_pk, pool_sk, rep_sk, sort_time, ACCOUNT_SK,
+    LEAD_SK, LINK_SK, PK, POOLS_PK, REPS_PK, SLOT_PREFIX,
 };
-use super::lead_body::{self, encode_body, Extras};
+use super::lead_body::{self, encode_body, Extras, PendingEvent, OUTBOX_REV};
 use super::leads::{history_item, lead_item, LINKED_LEAD, VERSION};
 use super::DynamoStore;
 use crate::score_queue::ScoreQueue;
@@ -81,24 +80,32 @@ struct LeadPut {
 }
 
 impl LeadPut {
-    fn new(item: Item, expected_version: Option<u64>) -> LeadPut {
+    /// The put of `item` over `expected_version` (`None`: a new lead), refused if the relay
+    /// has removed published events since `outbox_rev` was read.
+    fn new(item: Item, expected_version: Option<u64>, outbox_rev: u64) -> LeadPut {
         let mut names = HashMap::from([("#pk".to_string(), PK.to_string())]);
-        match expected_version {
-            None => LeadPut {
+        let Some(v) = expected_version else {
+            return LeadPut {
                 item,
                 condition: "attribute_not_exists(#pk)",
                 names,
                 values: None,
-            },
-            Some(v) => {
-                names.insert("#version".into(), VERSION.into());
-                LeadPut {
-                    item,
-                    condition: "attribute_exists(#pk) AND #version = :expected",
-                    names,
-                    values: Some(HashMap::from([(":expected".to_string(), n(v))])),
-                }
-            }
+            };
+        };
+        names.insert("#version".into(), VERSION.into());
+        names.insert("#orev".into(), OUTBOX_REV.into());
+        let mut values = HashMap::from([(":expected".to_string(), n(v))]);
+        let condition = if outbox_rev == 0 {
+            "attribute_exists(#pk) AND #version = :expected AND attribute_not_exists(#orev)"
+        } else {
+            values.insert(":orev".to_string(), n(outbox_rev));
+            "attribute_exists(#pk) AND #version = :expected AND #orev = :orev"
+        };
+        LeadPut {
+            item,
+            condition,
+            names,
+            values: Some(values),
         }
     }
 }
@@ -129,14 +136,24 @@ impl<Q: ScoreQueue> DynamoStore<Q> {
                 body = bare;
             }
         }
-        let events: Vec<&DomainEvent> =
-            w.events.iter().filter(|e| self.publishes(e.kind)).collect();
+        // One write's events share its wall-clock time; their order keeps them in sequence.
+        let written_at = sort_time(Utc::now());
+        let kept = w.events.iter().filter(|e| self.publishes(e.kind));
+        for (i, event) in kept.enumerate() {
+            extras.outbox.push(PendingEvent {
+                order: format!(
+                    "{written_at}#{}#{:020}#{i:04}",
+                    w.lead.id, w.lead.version
+                ),
+                event: event.clone(),
+            });
+        }
         let lead = LeadPut::new(
-            lead_item(&w.lead, &w.due, body, &extras),
+            lead_item(&w.lead, &w.due, body, &extras)?,
             w.expected_version,
+            extras.outbox_rev,
         );
         let only_the_lead = moved_tail.is_empty()
-            && events.is_empty()
             && w.link_email.is_none()
             && w.link_external_id.is_none()
             && w.rep_load.iter().all(|(_, d)| *d == 0)
@@ -145,8 +162,7 @@ impl<Q: ScoreQueue> DynamoStore<Q> {
         let written = if only_the_lead {
             self.put_lead(&w, lead).await
         } else {
-            self.transact_lead_write(&w, lead, &moved_tail, &events)
-                .await
+            self.transact_lead_write(&w, lead, &moved_tail).await
         };
         match written {
             Ok(()) => {
@@ -208,9 +224,8 @@ impl<Q: ScoreQueue> DynamoStore<Q> {
         w: &LeadWrite,
         lead: LeadPut,
         moved_tail: &[leadflow::domain::HistoryEntry],
-        events: &[&DomainEvent],
     ) -> Result<(), StoreError> {
-        let tx = self.transaction(w, lead, moved_tail, events)?;
+        let tx = self.transaction(w, lead, moved_tail)?;
         if tx.items.len() > MAX_TRANSACTION_ITEMS {
             return Err(DynamoError::TransactionTooLarge {
                 lead_id: w.lead.id.clone(),
@@ -236,7 +251,6 @@ impl<Q: ScoreQueue> DynamoStore<Q> {
         w: &LeadWrite,
         lead_put: LeadPut,
         moved_tail: &[leadflow::domain::HistoryEntry],
-        events: &[&DomainEvent],
     ) -> Result<Transaction, DynamoError> {
         let build = || DynamoError::build("TransactWriteItems");
         let mut tx = Transaction {
@@ -258,26 +272,6 @@ impl<Q: ScoreQueue> DynamoStore<Q> {
             let put = Put::builder()
                 .table_name(&tx.table)
                 .set_item(Some(history_item(&lead.id, lead.version, moved_tail)?))
-                .build()
-                .map_err(build())?;
-            tx.put(put, Guard::None);
-        }
-        // One write's events share its wall-clock time; their index keeps them in order.
-        let written_at = sort_time(Utc::now());
-        for (i, event) in events.iter().enumerate() {
-            let mut item = key(outbox_pk(&event.event_id), OUTBOX_ITEM_SK);
-            item.insert(BODY.into(), s(to_json("domain event", event)?));
-            item.insert(OUTBOX_SHARD.into(), s(shard_of(&event.event_id)));
-            item.insert(
-                OUTBOX_SK.into(),
-                s(format!(
-                    "{written_at}#{}#{:020}#{i:04}",
-                    lead.id, lead.version
-                )),
-            );
-            let put = Put::builder()
-                .table_name(&tx.table)
-                .set_item(Some(item))
                 .build()
                 .map_err(build())?;
             tx.put(put, Guard::None);
