@@ -1,19 +1,23 @@
 //! The outbox: a lead's unpublished domain events sit on its lead item (`outbox`), written
 //! by the very put or transaction of the change that caused them; while any is pending the
 //! item carries `outbox_shard`/`outbox_sk` and so appears in the sparse, sharded `outbox`
-//! index. Publishing removes them from the item (and the item from the index once none is
-//! left), bumping `outbox_rev` so that a writer still holding them is refused and reads again
-//! rather than putting them back.
+//! index (keys only; the relay then reads the items themselves). Publishing puts the item
+//! back without them (and out of the index once none is left) on condition that its
+//! version and `outbox_rev` are still those read, bumping `outbox_rev`: a writer still
+//! holding the published events is refused and reads again rather than putting them back.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 use leadflow::domain::{DomainEvent, LeadId};
 use leadflow::ports::{Outbox, StoreError};
 
-use super::codec::{from_json, get_opt_n, n, s, to_json, Item};
+use super::codec::{from_json, get_n, get_opt_n, get_s, key, n, s, to_json, Item};
 use super::error::DynamoError;
-use super::keys::{all_shards, lead_pk, LEAD_SK, OUTBOX_INDEX, OUTBOX_SHARD, OUTBOX_SK, PK};
+use super::keys::{
+    all_shards, lead_id_of, lead_pk, LEAD_SK, OUTBOX_INDEX, OUTBOX_SHARD, OUTBOX_SK, PK,
+};
+use super::leads::VERSION;
 use super::lead_body::{PendingEvent, OUTBOX, OUTBOX_REV};
 use super::DynamoStore;
 use crate::score_queue::ScoreQueue;
@@ -22,17 +26,23 @@ use crate::score_queue::ScoreQueue;
 /// writer changed the item in between.
 const REMOVE_ATTEMPTS: usize = 8;
 
-/// Which lead holds each event `pending` returned, so that `mark_published` (given only ids)
-/// finds them without searching the index.
+/// What `pending` saw, so that `mark_published` (given only ids) finds the lead items without
+/// searching the index, and tries its first put on the copy `pending` read.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct PendingLeads {
-    by_event: Arc<Mutex<HashMap<String, LeadId>>>,
+    seen: Arc<Mutex<Seen>>,
+}
+
+#[derive(Debug, Default)]
+struct Seen {
+    lead_of_event: HashMap<String, LeadId>,
+    item_of_lead: HashMap<LeadId, Item>,
 }
 
 impl PendingLeads {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, LeadId>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Seen> {
         // Each update is one insert or remove: a poisoned map is still consistent.
-        self.by_event.lock().unwrap_or_else(|p| p.into_inner())
+        self.seen.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -46,37 +56,35 @@ fn pending_of(item: &Item) -> Result<(Vec<PendingEvent>, u64), DynamoError> {
 }
 
 impl<Q: ScoreQueue> DynamoStore<Q> {
-    /// The leads holding `ids`, as `pending` saw them, or else as the index shows them now.
-    async fn leads_holding(&self, ids: &BTreeSet<&String>) -> Result<BTreeSet<LeadId>, StoreError> {
-        let mut leads = BTreeSet::new();
+    /// The lead items holding `ids`, as `pending` saw them, or else as the index shows them.
+    async fn items_holding(&self, ids: &BTreeSet<&String>) -> Result<Vec<(LeadId, Option<Item>)>, StoreError> {
+        let mut leads: BTreeMap<LeadId, Option<Item>> = BTreeMap::new();
         let mut unknown = false;
         {
             let seen = self.pending_leads.lock();
             for id in ids {
-                match seen.get(*id) {
+                match seen.lead_of_event.get(*id) {
                     Some(lead) => {
-                        leads.insert(lead.clone());
+                        leads.insert(lead.clone(), seen.item_of_lead.get(lead).cloned());
                     }
                     None => unknown = true,
                 }
             }
         }
         if unknown {
-            for (_, event) in self.pending_entries(None).await? {
-                if ids.contains(&event.event_id) {
-                    leads.insert(event.lead_id);
+            for item in self.pending_items(None).await? {
+                let (events, _) = pending_of(&item)?;
+                if let Some(p) = events.iter().find(|p| ids.contains(&p.event.event_id)) {
+                    leads.insert(p.event.lead_id.clone(), Some(item));
                 }
             }
         }
-        Ok(leads)
+        Ok(leads.into_iter().collect())
     }
 
-    /// Every pending event in the index (up to `limit` lead items per shard), with its order.
-    async fn pending_entries(
-        &self,
-        limit: Option<usize>,
-    ) -> Result<Vec<(String, DomainEvent)>, StoreError> {
-        let mut found = Vec::new();
+    /// The lead items the outbox index lists (up to `limit` per shard), read consistently.
+    async fn pending_items(&self, limit: Option<usize>) -> Result<Vec<Item>, StoreError> {
+        let mut keys = Vec::new();
         for shard in all_shards() {
             let mut query = self
                 .client
@@ -89,20 +97,32 @@ impl<Q: ScoreQueue> DynamoStore<Q> {
             if let Some(limit) = limit {
                 query = query.limit(i32::try_from(limit).unwrap_or(i32::MAX));
             }
-            for item in self.query(query, limit).await? {
-                let (events, _) = pending_of(&item)?;
-                found.extend(events.into_iter().map(|p| (p.order, p.event)));
+            for entry in self.query(query, limit).await? {
+                let pk = get_s(&entry, PK)?.to_string();
+                keys.push(key(pk, LEAD_SK));
             }
         }
-        found.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(found)
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self.batch_get(keys).await?)
     }
 
-    /// Remove `ids` from the pending events of `lead_id`'s item, whatever else changed on it.
-    async fn remove_published(&self, lead_id: &str, ids: &BTreeSet<&String>) -> Result<(), StoreError> {
+    /// Put `lead_id`'s item back without the events `ids`, whatever else changed on it:
+    /// first over the copy `pending` read, then over fresh reads.
+    async fn remove_published(
+        &self,
+        lead_id: &str,
+        ids: &BTreeSet<&String>,
+        mut copy: Option<Item>,
+    ) -> Result<(), StoreError> {
         for _ in 0..REMOVE_ATTEMPTS {
-            let Some(item) = self.get(lead_pk(lead_id), LEAD_SK).await? else {
-                return Ok(());
+            let item = match copy.take() {
+                Some(item) => item,
+                None => match self.get(lead_pk(lead_id), LEAD_SK).await? {
+                    Some(item) => item,
+                    None => return Ok(()),
+                },
             };
             let (events, rev) = pending_of(&item)?;
             let left: Vec<PendingEvent> = events
@@ -113,44 +133,49 @@ impl<Q: ScoreQueue> DynamoStore<Q> {
             if left.len() == events.len() {
                 return Ok(());
             }
-            let mut update = self
-                .client
-                .update_item()
-                .table_name(&*self.table)
-                .key(PK, s(lead_pk(lead_id)))
-                .key(super::keys::SK, s(LEAD_SK))
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_names("#rev", OUTBOX_REV)
-                .expression_attribute_names("#outbox", OUTBOX)
-                .expression_attribute_names("#sk", OUTBOX_SK)
-                .expression_attribute_values(":next", n(rev + 1));
-            update = match left.first() {
+            let version: u64 = get_n(&item, VERSION)?;
+            let mut next = item;
+            next.insert(OUTBOX_REV.into(), n(rev + 1));
+            match left.first() {
+                Some(oldest) => {
+                    next.insert(OUTBOX_SK.into(), s(&oldest.order));
+                    next.insert(OUTBOX.into(), s(to_json("pending events", &left)?));
+                }
                 // None left: out of the outbox index.
-                None => update
-                    .update_expression("SET #rev = :next REMOVE #outbox, #shard, #sk")
-                    .expression_attribute_names("#shard", OUTBOX_SHARD),
-                Some(oldest) => update
-                    .update_expression("SET #rev = :next, #outbox = :left, #sk = :oldest")
-                    .expression_attribute_values(":left", s(to_json("pending events", &left)?))
-                    .expression_attribute_values(":oldest", s(&oldest.order)),
-            };
-            update = if rev == 0 {
-                update.condition_expression("attribute_exists(#pk) AND attribute_not_exists(#rev)")
+                None => {
+                    for attribute in [OUTBOX, OUTBOX_SHARD, OUTBOX_SK] {
+                        next.remove(attribute);
+                    }
+                }
+            }
+            let mut put = self
+                .client
+                .put_item()
+                .table_name(&*self.table)
+                .set_item(Some(next))
+                .expression_attribute_names("#version", VERSION)
+                .expression_attribute_names("#rev", OUTBOX_REV)
+                .expression_attribute_values(":version", n(version));
+            put = if rev == 0 {
+                put.condition_expression("#version = :version AND attribute_not_exists(#rev)")
             } else {
-                update
-                    .condition_expression("attribute_exists(#pk) AND #rev = :rev")
+                put.condition_expression("#version = :version AND #rev = :rev")
                     .expression_attribute_values(":rev", n(rev))
             };
-            match update.send().await {
+            match put.send().await {
                 Ok(_) => {
-                    // A writer remembering the older revision would be refused: forget it.
+                    // A writer here remembering the older revision would be refused: forget it.
                     self.known.forget(lead_id);
                     return Ok(());
                 }
-                Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+                Err(e)
+                    if e
+                        .as_service_error()
+                        .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+                {
                     continue
                 }
-                Err(e) => return Err(DynamoError::sdk("UpdateItem", &self.table, e).into()),
+                Err(e) => return Err(DynamoError::sdk("PutItem", &self.table, e).into()),
             }
         }
         Err(StoreError::Conflict {
@@ -166,11 +191,23 @@ impl<Q: ScoreQueue> Outbox for DynamoStore<Q> {
             return Ok(Vec::new());
         }
         // Up to `limit` lead items per shard hold at least `limit` events, if there are any.
-        let found = self.pending_entries(Some(limit)).await?;
+        let items = self.pending_items(Some(limit)).await?;
+        let mut found = Vec::new();
+        for item in &items {
+            let (events, _) = pending_of(item)?;
+            found.extend(events.into_iter().map(|p| (p.order, p.event)));
+        }
+        found.sort_by(|a, b| a.0.cmp(&b.0));
         let events: Vec<DomainEvent> = found.into_iter().take(limit).map(|(_, e)| e).collect();
         let mut seen = self.pending_leads.lock();
         for e in &events {
-            seen.insert(e.event_id.clone(), e.lead_id.clone());
+            seen.lead_of_event
+                .insert(e.event_id.clone(), e.lead_id.clone());
+        }
+        for item in items {
+            if let Some(id) = get_s(&item, PK).ok().and_then(lead_id_of) {
+                seen.item_of_lead.insert(id.to_string(), item.clone());
+            }
         }
         Ok(events)
     }
@@ -180,12 +217,13 @@ impl<Q: ScoreQueue> Outbox for DynamoStore<Q> {
         if ids.is_empty() {
             return Ok(());
         }
-        for lead in self.leads_holding(&ids).await? {
-            self.remove_published(&lead, &ids).await?;
+        for (lead, copy) in self.items_holding(&ids).await? {
+            self.remove_published(&lead, &ids, copy).await?;
+            self.pending_leads.lock().item_of_lead.remove(&lead);
         }
         let mut seen = self.pending_leads.lock();
         for id in &ids {
-            seen.remove(*id);
+            seen.lead_of_event.remove(*id);
         }
         Ok(())
     }
