@@ -265,14 +265,21 @@ async fn a_routed_event_waits_on_the_lead_item_written_by_the_same_put_until_pub
 
     // A writer in another process that read the lead before the relay removed the event is
     // refused, so it cannot put the event back; reading again, it writes.
-    let other = DynamoStore::new(store.client().clone(), store.table(), InMemoryScoreQueue::new())
-        .publishing_only(ROUTED_EVENT_KINDS);
+    let other = DynamoStore::new(
+        store.client().clone(),
+        store.table(),
+        InMemoryScoreQueue::new(),
+    )
+    .publishing_only(ROUTED_EVENT_KINDS);
     let stale = score_write(&other, "ld_a", "evt-2", DomainEventKind::LeadScored).await;
     store
         .mark_published(&[pending[0].event_id.clone()])
         .await
         .unwrap();
-    assert!(store.pending(10).await.unwrap().is_empty(), "published: gone");
+    assert!(
+        store.pending(10).await.unwrap().is_empty(),
+        "published: gone"
+    );
     let err = other.write_lead(stale).await.unwrap_err();
     assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
     let fresh = score_write(&other, "ld_a", "evt-2", DomainEventKind::LeadScored).await;

@@ -14,13 +14,16 @@ use super::lead_body::Extras;
 /// Leads remembered at most; beyond, the memory starts over (a miss is only a read).
 const CAPACITY: usize = 4096;
 
+/// Lead => (version, extras at that version).
+type ByLead = HashMap<LeadId, (u64, Arc<Extras>)>;
+
 #[derive(Debug, Default, Clone)]
 pub(crate) struct KnownExtras {
-    by_lead: Arc<Mutex<HashMap<LeadId, (u64, Arc<Extras>)>>>,
+    by_lead: Arc<Mutex<ByLead>>,
 }
 
 impl KnownExtras {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<LeadId, (u64, Arc<Extras>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, ByLead> {
         // Each update is one insert or remove: a poisoned map is still consistent.
         self.by_lead.lock().unwrap_or_else(|p| p.into_inner())
     }

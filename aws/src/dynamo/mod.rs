@@ -1,9 +1,9 @@
 //! The store ports on one DynamoDB table (single-table design, see aws/README.md): leads
-//! with optimistic locking, history, the outbox, identity links, reps and their loads,
-//! rotation pools, account owners, sparse sharded due-time indexes, intake and delivery
-//! markers. A `LeadWrite` that changes only the lead is one conditional `PutItem`; one that
-//! also changes other items (links, rep loads, the rotation, the account owner, outbox events,
-//! a history item) is one `TransactWriteItems`.
+//! with optimistic locking, history, the outbox (on the lead items), identity links, reps
+//! and their loads, rotation pools, account owners, sparse sharded due-time indexes, intake
+//! and delivery markers. A `LeadWrite` that changes only the lead item (its outbox included) is one
+//! conditional `PutItem`; one that also changes other items (links, rep loads, the rotation,
+//! the account owner, a history item) is one `TransactWriteItems`.
 
 mod codec;
 mod deflate;

@@ -17,8 +17,8 @@ use super::error::DynamoError;
 use super::keys::{
     all_shards, lead_id_of, lead_pk, LEAD_SK, OUTBOX_INDEX, OUTBOX_SHARD, OUTBOX_SK, PK,
 };
-use super::leads::VERSION;
 use super::lead_body::{PendingEvent, OUTBOX, OUTBOX_REV};
+use super::leads::VERSION;
 use super::DynamoStore;
 use crate::score_queue::ScoreQueue;
 
@@ -57,7 +57,10 @@ fn pending_of(item: &Item) -> Result<(Vec<PendingEvent>, u64), DynamoError> {
 
 impl<Q: ScoreQueue> DynamoStore<Q> {
     /// The lead items holding `ids`, as `pending` saw them, or else as the index shows them.
-    async fn items_holding(&self, ids: &BTreeSet<&String>) -> Result<Vec<(LeadId, Option<Item>)>, StoreError> {
+    async fn items_holding(
+        &self,
+        ids: &BTreeSet<&String>,
+    ) -> Result<Vec<(LeadId, Option<Item>)>, StoreError> {
         let mut leads: BTreeMap<LeadId, Option<Item>> = BTreeMap::new();
         let mut unknown = false;
         {
@@ -169,8 +172,7 @@ impl<Q: ScoreQueue> DynamoStore<Q> {
                     return Ok(());
                 }
                 Err(e)
-                    if e
-                        .as_service_error()
+                    if e.as_service_error()
                         .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
                 {
                     continue

@@ -20,8 +20,8 @@ use leadflow::routing::{Pool, PoolUpdate};
 use super::codec::{get_n, key, n, s, Item};
 use super::error::DynamoError;
 use super::keys::{
-    account_pk, email_pk, external_id_pk, lead_pk, pool_sk, rep_sk, sort_time, ACCOUNT_SK,
-    LEAD_SK, LINK_SK, PK, POOLS_PK, REPS_PK, SLOT_PREFIX,
+    account_pk, email_pk, external_id_pk, lead_pk, pool_sk, rep_sk, sort_time, ACCOUNT_SK, LEAD_SK,
+    LINK_SK, PK, POOLS_PK, REPS_PK, SLOT_PREFIX,
 };
 use super::lead_body::{self, encode_body, Extras, PendingEvent, OUTBOX_REV};
 use super::leads::{history_item, lead_item, LINKED_LEAD, VERSION};
@@ -141,10 +141,7 @@ impl<Q: ScoreQueue> DynamoStore<Q> {
         let kept = w.events.iter().filter(|e| self.publishes(e.kind));
         for (i, event) in kept.enumerate() {
             extras.outbox.push(PendingEvent {
-                order: format!(
-                    "{written_at}#{}#{:020}#{i:04}",
-                    w.lead.id, w.lead.version
-                ),
+                order: format!("{written_at}#{}#{:020}#{i:04}", w.lead.id, w.lead.version),
                 event: event.clone(),
             });
         }
