@@ -11,8 +11,9 @@ use leadflow::domain::LeadId;
 
 use super::lead_body::Extras;
 
-/// Leads remembered at most; beyond, the memory starts over (a miss is only a read).
-const CAPACITY: usize = 4096;
+/// Leads remembered at most; beyond, the memory starts over (a miss is only a read). A read
+/// and the write over it are moments apart, within one record of a batch.
+const CAPACITY: usize = 1024;
 
 /// Lead => (version, extras at that version).
 type ByLead = HashMap<LeadId, (u64, Arc<Extras>)>;

@@ -17,9 +17,10 @@
 //! To know the item before a write, the ledger keeps a copy of every item written through the
 //! metered client (the tables are created through it too, which is how it learns their keys
 //! and indexes). A transactional `Update` cannot return the new item: its new size is taken as
-//! the old size plus the values it sets (an upper bound) and its item's index attributes as
-//! unchanged; such writes are counted in `estimated_writes`. Query filters are not seen
-//! (DynamoDB bills the items read before filtering); the leadflow write path uses none.
+//! the old size plus the values it sets (an upper bound) and its index writes are not known;
+//! such writes, and later writes of the same item, are counted in `estimated_writes`. Query
+//! filters are not seen (DynamoDB bills the items read before filtering); the leadflow write
+//! path uses none.
 
 use std::collections::HashMap;
 
@@ -307,6 +308,10 @@ impl Ledger {
         consumed.table_write_units = factor * write_units(before_size.max(after_size));
         if !ok || matches!(write, Write::Check(_)) {
             return consumed;
+        }
+        if matches!(before, Some(Known::Size(_))) && !matches!(write, Write::Update { .. }) {
+            // Its index attributes before the write are unknown: so are its index writes.
+            consumed.estimated_writes += 1;
         }
         if let (Some(Known::Item(_)) | None, Some(Known::Item(_)) | None) = (&before, &after) {
             let as_item = |k: &Option<Known>| match k {
