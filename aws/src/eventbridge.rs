@@ -9,13 +9,24 @@ use aws_sdk_eventbridge::error::DisplayErrorContext;
 use aws_sdk_eventbridge::operation::put_events::PutEventsOutput;
 use aws_sdk_eventbridge::primitives::DateTime as AwsDateTime;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
-use leadflow::domain::DomainEvent;
+use leadflow::domain::{DomainEvent, DomainEventKind};
 use leadflow::ports::{BoxError, PublishError, Publisher};
 
 use crate::batch_retry::{send_until_accepted, BatchFailure, EntryRetry};
 
 /// The `source` of every leadflow event on the bus (the rules match on it).
 pub const EVENT_SOURCE: &str = "leadflow";
+/// The kinds some rule of `template.yaml` routes off the bus (to the route and notify
+/// queues): the only ones worth an outbox item and an EventBridge entry. A test holds the
+/// template's rules to this list.
+pub const ROUTED_EVENT_KINDS: &[DomainEventKind] = &[
+    DomainEventKind::LeadQualified,
+    DomainEventKind::LeadAssigned,
+    DomainEventKind::LeadReassigned,
+    DomainEventKind::FollowUpMissed,
+    DomainEventKind::SlaBreached,
+];
+
 /// The most entries one `PutEvents` takes.
 pub const PUT_EVENTS_BATCH: usize = 10;
 

@@ -1,6 +1,6 @@
 //! Intake on DynamoDB: an accepted event is on the score queue, a duplicate is not sent
-//! again, and an event whose send failed half-way (seen but not yet accepted) is sent when
-//! it comes again.
+//! again, and an event whose send failed (never acknowledged, so never marked seen) is sent
+//! when it comes again.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

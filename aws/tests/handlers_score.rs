@@ -187,3 +187,57 @@ async fn out_of_order_deliveries_apply_each_event_once() {
     let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
     assert_eq!(unique.len(), ids.len(), "no event published twice");
 }
+
+#[tokio::test]
+async fn on_dynamodb_duplicates_and_out_of_order_deliveries_apply_each_event_once() {
+    let config = Config::default();
+    let memory = MemoryStore::new();
+    // The store as the functions build it: it remembers applied events on the lead item.
+    let store = leadflow_aws::dynamo::store_on_fresh_table()
+        .await
+        .publishing_only(leadflow_aws::eventbridge::ROUTED_EVENT_KINDS);
+    let bus = RecordingBus::default();
+    let early = hot_event("e-early", "ana@acme.io", "pricing_page_view", t0());
+    let late = hot_event(
+        "e-late",
+        "ana@acme.io",
+        "demo_request",
+        t0() + chrono::TimeDelta::minutes(5),
+    );
+    let jobs = accepted_jobs(&memory, vec![early, late]).await;
+    let (b_early, b_late) = (body(&jobs[0]), body(&jobs[1]));
+    for batch in [
+        vec![("l", b_late.as_str()), ("l-again", b_late.as_str())],
+        vec![("e", b_early.as_str()), ("l2", b_late.as_str())],
+        vec![("e2", b_early.as_str())],
+    ] {
+        let outcome = handle_score(
+            &store,
+            &bus,
+            &config,
+            Scorer::rules("v1"),
+            &sqs_event(&batch),
+            t0() + chrono::TimeDelta::minutes(6),
+        )
+        .await;
+        assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+    }
+    let lead = store.lead(&jobs[0].lead_id).await.unwrap().unwrap();
+    assert_eq!(
+        lead.version, 2,
+        "two events, two writes, every repeat refused"
+    );
+    let history = store.history(&lead.id).await.unwrap();
+    let applied = history
+        .iter()
+        .filter(|h| h.kind == leadflow::domain::HistoryKind::Event)
+        .count();
+    assert_eq!(applied, 2);
+    let kinds: Vec<DomainEventKind> = bus.events.lock().unwrap().iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [DomainEventKind::LeadQualified],
+        "only the routed event reaches the bus, once"
+    );
+    assert!(store.pending(10).await.unwrap().is_empty());
+}

@@ -71,3 +71,23 @@ async fn every_index_of_the_store_is_in_the_template_with_the_same_keys() {
         );
     }
 }
+
+#[test]
+fn the_outbox_keeps_exactly_the_kinds_the_template_routes_off_the_bus() {
+    let template = template();
+    let routed: std::collections::BTreeSet<String> = template
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("detail-type: ["))
+        .flat_map(|kinds| kinds.trim_end_matches(']').split(','))
+        .map(|k| k.trim().to_string())
+        .collect();
+    assert!(!routed.is_empty(), "template.yaml routes some kinds");
+    let kept: std::collections::BTreeSet<String> = leadflow_aws::eventbridge::ROUTED_EVENT_KINDS
+        .iter()
+        .map(|k| k.name().to_string())
+        .collect();
+    assert_eq!(
+        kept, routed,
+        "ROUTED_EVENT_KINDS (what the outbox keeps) and the bus rules of template.yaml differ"
+    );
+}

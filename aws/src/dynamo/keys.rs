@@ -16,9 +16,7 @@ pub(crate) const HISTORY_PREFIX: &str = "HIST#";
 pub(crate) const REPS_PK: &str = "REPS";
 pub(crate) const POOLS_PK: &str = "POOLS";
 pub(crate) const LINK_SK: &str = "LINK";
-pub(crate) const APPLIED_SK: &str = "APPLIED";
 pub(crate) const SEEN_SK: &str = "SEEN";
-pub(crate) const OUTBOX_ITEM_SK: &str = "OUTBOX";
 pub(crate) const ACCOUNT_SK: &str = "ACCOUNT";
 pub(crate) const DELIVERED_SK: &str = "DELIVERED";
 
@@ -36,16 +34,8 @@ pub(crate) fn history_sk(version: u64) -> String {
     format!("{HISTORY_PREFIX}{version:020}")
 }
 
-pub(crate) fn applied_pk(event_id: &str) -> String {
-    format!("APPLIED#{event_id}")
-}
-
 pub(crate) fn seen_pk(event_id: &str) -> String {
     format!("SEEN#{event_id}")
-}
-
-pub(crate) fn outbox_pk(event_id: &str) -> String {
-    format!("OUTBOX#{event_id}")
 }
 
 pub(crate) fn email_pk(email: &str) -> String {
@@ -133,7 +123,8 @@ pub(crate) const LEAD_LIST_INDEX: &str = "lead-list";
 pub(crate) const LEAD_SHARD: &str = "lead_shard";
 pub(crate) const CREATED_SK: &str = "created_sk";
 
-/// Unpublished domain events (`outbox_shard`, `outbox_sk` = write order).
+/// Lead items with unpublished domain events (`outbox_shard`, `outbox_sk` = the oldest one's
+/// write order).
 pub(crate) const OUTBOX_INDEX: &str = "outbox";
 pub(crate) const OUTBOX_SHARD: &str = "outbox_shard";
 pub(crate) const OUTBOX_SK: &str = "outbox_sk";

@@ -1,16 +1,21 @@
-//! Lead items (`LEAD#<id>` / `LEAD`): the lead as JSON plus the attributes the indexes and
-//! filters use, and the `LeadStore` port over them.
+//! Lead items (`LEAD#<id>` / `LEAD`): the lead with its history tail (deflated, see
+//! `lead_body`) plus the attributes the indexes and filters use; history items; and the
+//! `LeadStore` port over them.
 
 use chrono::{DateTime, Utc};
 use leadflow::domain::identity::KnownLead;
 use leadflow::domain::{HistoryEntry, Lead, LeadId};
 use leadflow::ports::{DueKind, DueTimes, LeadPage, LeadQuery, LeadStore, LeadWrite, StoreError};
 
-use super::codec::{from_json, get_s, n, s, to_json, Item, BODY};
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::codec::{get_s, n, s, to_json, Item};
 use super::keys::{
     self, email_pk, external_id_pk, history_sk, lead_pk, shard_of, sort_time, CREATED_SK,
-    HISTORY_PREFIX, LEAD_SHARD, LEAD_SK, LINK_SK, PK, SK,
+    HISTORY_PREFIX, LEAD_SHARD, LEAD_SK, LINK_SK, OUTBOX_SHARD, OUTBOX_SK, PK,
 };
+use super::lead_body::{self, Extras, APPLIED, BODY, OUTBOX, OUTBOX_REV};
 use super::DynamoStore;
 use crate::score_queue::ScoreQueue;
 
@@ -20,7 +25,7 @@ pub(crate) const TIER: &str = "tier";
 pub(crate) const OWNER_ID: &str = "owner_id";
 /// The lead id a link item points at.
 pub(crate) const LINKED_LEAD: &str = "lead_id";
-/// A history item's entries (JSON array), in the order they were written.
+/// A history item's entries (deflated JSON array), in the order they were written.
 pub(crate) const ENTRIES: &str = "entries";
 
 /// `created_sk`: creation time then id, unique per lead and in creation order.
@@ -29,11 +34,28 @@ pub(crate) fn created_sk(lead: &Lead) -> String {
 }
 
 /// The whole lead item, due-time attributes included: a due time that is `None` is simply
-/// absent, so a put removes it from its sparse index.
-pub(crate) fn lead_item(lead: &Lead, due: &DueTimes) -> Result<Item, super::DynamoError> {
+/// absent, so a put removes it from its sparse index (the outbox index too, once no event is
+/// pending). `body` is `lead_body::encode_body`.
+pub(crate) fn lead_item(
+    lead: &Lead,
+    due: &DueTimes,
+    body: Vec<u8>,
+    extras: &Extras,
+) -> Result<Item, super::DynamoError> {
     let mut item = super::codec::key(lead_pk(&lead.id), LEAD_SK);
     item.insert(VERSION.into(), n(lead.version));
-    item.insert(BODY.into(), s(to_json("lead", lead)?));
+    item.insert(BODY.into(), AttributeValue::B(Blob::new(body)));
+    if !extras.applied.is_empty() {
+        item.insert(APPLIED.into(), extras.applied_attribute());
+    }
+    if extras.outbox_rev > 0 {
+        item.insert(OUTBOX_REV.into(), n(extras.outbox_rev));
+    }
+    if let Some(oldest) = extras.outbox.first() {
+        item.insert(OUTBOX.into(), s(to_json("pending events", &extras.outbox)?));
+        item.insert(OUTBOX_SHARD.into(), s(shard_of(&lead.id)));
+        item.insert(OUTBOX_SK.into(), s(&oldest.order));
+    }
     item.insert(LEAD_SHARD.into(), s(shard_of(&lead.id)));
     item.insert(CREATED_SK.into(), s(created_sk(lead)));
     item.insert(STATUS.into(), s(lead.status.as_str()));
@@ -56,17 +78,20 @@ pub(crate) fn lead_item(lead: &Lead, due: &DueTimes) -> Result<Item, super::Dyna
 }
 
 pub(crate) fn lead_from_item(item: &Item) -> Result<Lead, super::DynamoError> {
-    from_json(item, BODY)
+    Ok(lead_body::decode(item)?.0)
 }
 
-/// A history item: the entries one write added.
+/// A history item: the tail a write moved out of the lead item, keyed by that write's version.
 pub(crate) fn history_item(
     lead_id: &str,
     version: u64,
     entries: &[HistoryEntry],
 ) -> Result<Item, super::DynamoError> {
     let mut item = super::codec::key(lead_pk(lead_id), history_sk(version));
-    item.insert(ENTRIES.into(), s(to_json("history entries", entries)?));
+    item.insert(
+        ENTRIES.into(),
+        AttributeValue::B(Blob::new(lead_body::encode_entries(entries)?)),
+    );
     Ok(item)
 }
 
@@ -85,7 +110,12 @@ impl<Q: ScoreQueue> DynamoStore<Q> {
 impl<Q: ScoreQueue> LeadStore for DynamoStore<Q> {
     async fn lead(&self, id: &str) -> Result<Option<Lead>, StoreError> {
         match self.get(lead_pk(id), LEAD_SK).await? {
-            Some(item) => Ok(Some(lead_from_item(&item)?)),
+            Some(item) => {
+                let (lead, extras) = lead_body::decode(&item)?;
+                // What a write over this version will append to, without reading it again.
+                self.known.remember(id, lead.version, extras);
+                Ok(Some(lead))
+            }
             None => Ok(None),
         }
     }
@@ -102,23 +132,29 @@ impl<Q: ScoreQueue> LeadStore for DynamoStore<Q> {
     }
 
     async fn write_lead(&self, write: LeadWrite) -> Result<(), StoreError> {
-        self.transact_lead_write(write).await
+        self.write_lead_item(write).await
     }
 
     async fn history(&self, id: &str) -> Result<Vec<HistoryEntry>, StoreError> {
+        // The lead's partition: its history items (`HIST#<version>`, in write order), then the
+        // lead item (`LEAD` sorts after `HIST#`) with the tail written since.
         let query = self
             .client
             .query()
             .table_name(&*self.table)
-            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+            .key_condition_expression("#pk = :pk")
             .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#sk", SK)
             .expression_attribute_values(":pk", s(lead_pk(id)))
-            .expression_attribute_values(":prefix", s(HISTORY_PREFIX))
             .consistent_read(true);
         let mut entries = Vec::new();
         for item in self.query(query, None).await? {
-            entries.extend(from_json::<Vec<HistoryEntry>>(&item, ENTRIES)?);
+            match get_s(&item, super::keys::SK)? {
+                sk if sk.starts_with(HISTORY_PREFIX) => {
+                    entries.extend(lead_body::decode_entries(&item, ENTRIES)?);
+                }
+                LEAD_SK => entries.extend(lead_body::decode(&item)?.1.tail),
+                _ => {}
+            }
         }
         Ok(entries)
     }

@@ -65,8 +65,10 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), DynamoError
             OUTBOX_INDEX,
             OUTBOX_SHARD,
             OUTBOX_SK,
+            // Keys only: the relay reads the lead items themselves (consistently) to publish
+            // their events, so a lead item entering or leaving the index costs a small entry.
             Projection::builder()
-                .projection_type(ProjectionType::All)
+                .projection_type(ProjectionType::KeysOnly)
                 .build(),
         )?);
     request

@@ -1,23 +1,29 @@
-//! `write_lead`: one `LeadWrite` as one `TransactWriteItems`, all of it or nothing. The
-//! conditions that can refuse it (the lead's version, the applied-event marker, the pool
-//! position) are mapped back from the cancellation reasons to the port's errors.
+//! `write_lead`. A write that changes only the lead is one conditional `PutItem` of the lead
+//! item (version condition, history appended to the item's tail, the event remembered among
+//! its applied events, its domain events added to the item's outbox). A write that also
+//! changes other items — identity links, rep loads, the rotation, the account owner, or a tail
+//! grown past `TAIL_BUDGET` that moves to a history item — is one `TransactWriteItems`, all
+//! of it or nothing. The
+//! conditions that can refuse it (the lead's version, the pool position) are mapped back from
+//! the cancellation reasons to the port's errors.
 
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use chrono::Utc;
 use leadflow::ports::{LeadWrite, StoreError};
 use leadflow::routing::{Pool, PoolUpdate};
 
-use super::codec::{expires_in_days, key, n, s, to_json, Item, BODY, EXPIRES_AT};
+use super::codec::{get_n, key, n, s, Item};
 use super::error::DynamoError;
 use super::keys::{
-    account_pk, applied_pk, email_pk, external_id_pk, outbox_pk, pool_sk, rep_sk, shard_of,
-    sort_time, ACCOUNT_SK, APPLIED_SK, LINK_SK, OUTBOX_ITEM_SK, OUTBOX_SHARD, OUTBOX_SK, PK,
-    POOLS_PK, REPS_PK, SLOT_PREFIX,
+    account_pk, email_pk, external_id_pk, lead_pk, pool_sk, rep_sk, sort_time, ACCOUNT_SK, LEAD_SK,
+    LINK_SK, PK, POOLS_PK, REPS_PK, SLOT_PREFIX,
 };
+use super::lead_body::{self, encode_body, Extras, PendingEvent, OUTBOX_REV};
 use super::leads::{history_item, lead_item, LINKED_LEAD, VERSION};
 use super::DynamoStore;
 use crate::score_queue::ScoreQueue;
@@ -25,9 +31,10 @@ use crate::score_queue::ScoreQueue;
 /// DynamoDB's limit on the items of one transaction.
 pub(crate) const MAX_TRANSACTION_ITEMS: usize = 100;
 
-/// How long an applied-event marker guards against redelivery: far beyond SQS's longest
-/// retention (14 days), after which no copy of the event can still arrive.
-const APPLIED_MARKER_DAYS: i64 = 30;
+/// How many deflated bytes the history tail may add to the lead item before a write moves it
+/// to a history item of its own: the tail rides on every score write (billed per KB), the move
+/// costs a transaction.
+pub(crate) const TAIL_BUDGET: usize = 1024;
 
 pub(crate) const OPEN_LEADS: &str = "open_leads";
 pub(crate) const PICKS: &str = "picks";
@@ -40,7 +47,6 @@ pub(crate) const ACCOUNT_REP: &str = "rep_id";
 #[derive(Debug, Clone)]
 enum Guard {
     Version,
-    AppliedEvent(String),
     Pool(String),
     None,
 }
@@ -52,25 +58,10 @@ struct Transaction {
 }
 
 impl Transaction {
-    fn put(
-        &mut self,
-        item: Item,
-        condition: Option<&str>,
-        guard: Guard,
-    ) -> Result<(), DynamoError> {
-        let mut put = Put::builder().table_name(&self.table).set_item(Some(item));
-        if let Some(condition) = condition {
-            put = put
-                .condition_expression(condition)
-                .expression_attribute_names("#pk", PK);
-        }
-        let put = put
-            .build()
-            .map_err(DynamoError::build("TransactWriteItems"))?;
+    fn put(&mut self, put: Put, guard: Guard) {
         self.items
             .push(TransactWriteItem::builder().put(put).build());
         self.guards.push(guard);
-        Ok(())
     }
 
     fn update(&mut self, update: Update, guard: Guard) {
@@ -80,9 +71,158 @@ impl Transaction {
     }
 }
 
+/// The lead item of a write and its condition, ready for `PutItem` or a transaction.
+struct LeadPut {
+    item: Item,
+    condition: &'static str,
+    names: HashMap<String, String>,
+    values: Option<HashMap<String, AttributeValue>>,
+}
+
+impl LeadPut {
+    /// The put of `item` over `expected_version` (`None`: a new lead), refused if the relay
+    /// has removed published events since `outbox_rev` was read.
+    fn new(item: Item, expected_version: Option<u64>, outbox_rev: u64) -> LeadPut {
+        let mut names = HashMap::from([("#pk".to_string(), PK.to_string())]);
+        let Some(v) = expected_version else {
+            return LeadPut {
+                item,
+                condition: "attribute_not_exists(#pk)",
+                names,
+                values: None,
+            };
+        };
+        names.insert("#version".into(), VERSION.into());
+        names.insert("#orev".into(), OUTBOX_REV.into());
+        let mut values = HashMap::from([(":expected".to_string(), n(v))]);
+        let condition = if outbox_rev == 0 {
+            "attribute_exists(#pk) AND #version = :expected AND attribute_not_exists(#orev)"
+        } else {
+            values.insert(":orev".to_string(), n(outbox_rev));
+            "attribute_exists(#pk) AND #version = :expected AND #orev = :orev"
+        };
+        LeadPut {
+            item,
+            condition,
+            names,
+            values: Some(values),
+        }
+    }
+}
+
 impl<Q: ScoreQueue> DynamoStore<Q> {
-    pub(crate) async fn transact_lead_write(&self, w: LeadWrite) -> Result<(), StoreError> {
-        let tx = self.transaction(&w)?;
+    pub(crate) async fn write_lead_item(&self, w: LeadWrite) -> Result<(), StoreError> {
+        let conflict = || StoreError::Conflict {
+            lead_id: w.lead.id.clone(),
+            expected: w.expected_version,
+        };
+        let mut extras = match w.expected_version {
+            None => Extras::default(),
+            Some(v) => self.extras_at(&w.lead.id, v).await?.ok_or_else(conflict)?,
+        };
+        if let Some(event_id) = &w.applied_event {
+            if extras.has_applied(event_id) {
+                return Err(StoreError::AlreadyApplied(event_id.clone()));
+            }
+            extras.remember(event_id);
+        }
+        extras.tail.extend(w.history.iter().cloned());
+        let mut body = encode_body(&w.lead, &extras.tail)?;
+        let mut moved_tail = Vec::new();
+        if !extras.tail.is_empty() {
+            let bare = encode_body(&w.lead, &[])?;
+            if body.len().saturating_sub(bare.len()) > TAIL_BUDGET {
+                moved_tail = std::mem::take(&mut extras.tail);
+                body = bare;
+            }
+        }
+        // One write's events share its wall-clock time; their order keeps them in sequence.
+        let written_at = sort_time(Utc::now());
+        let kept = w.events.iter().filter(|e| self.publishes(e.kind));
+        for (i, event) in kept.enumerate() {
+            extras.outbox.push(PendingEvent {
+                order: format!("{written_at}#{}#{:020}#{i:04}", w.lead.id, w.lead.version),
+                event: event.clone(),
+            });
+        }
+        let lead = LeadPut::new(
+            lead_item(&w.lead, &w.due, body, &extras)?,
+            w.expected_version,
+            extras.outbox_rev,
+        );
+        let only_the_lead = moved_tail.is_empty()
+            && w.link_email.is_none()
+            && w.link_external_id.is_none()
+            && w.rep_load.iter().all(|(_, d)| *d == 0)
+            && w.pool.is_none()
+            && w.account_owner.is_none();
+        let written = if only_the_lead {
+            self.put_lead(&w, lead).await
+        } else {
+            self.transact_lead_write(&w, lead, &moved_tail).await
+        };
+        match written {
+            Ok(()) => {
+                self.known.remember(&w.lead.id, w.lead.version, extras);
+                Ok(())
+            }
+            Err(e) => {
+                self.known.forget(&w.lead.id);
+                Err(e)
+            }
+        }
+    }
+
+    /// The lead item's extras at `version`: remembered from the read the caller made, or read
+    /// now. `None` when the stored lead is not at that version (or is gone).
+    async fn extras_at(&self, lead_id: &str, version: u64) -> Result<Option<Extras>, StoreError> {
+        if let Some(extras) = self.known.at(lead_id, version) {
+            return Ok(Some((*extras).clone()));
+        }
+        let Some(item) = self.get(lead_pk(lead_id), LEAD_SK).await? else {
+            return Ok(None);
+        };
+        if get_n::<u64>(&item, VERSION)? != version {
+            return Ok(None);
+        }
+        Ok(Some(lead_body::decode(&item)?.1))
+    }
+
+    async fn put_lead(&self, w: &LeadWrite, lead: LeadPut) -> Result<(), StoreError> {
+        let put = self
+            .client
+            .put_item()
+            .table_name(&*self.table)
+            .set_item(Some(lead.item))
+            .condition_expression(lead.condition)
+            .set_expression_attribute_names(Some(lead.names))
+            .set_expression_attribute_values(lead.values)
+            .send()
+            .await;
+        match put {
+            Ok(_) => Ok(()),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(PutItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Err(StoreError::Conflict {
+                    lead_id: w.lead.id.clone(),
+                    expected: w.expected_version,
+                })
+            }
+            Err(e) => Err(DynamoError::sdk("PutItem", &self.table, e).into()),
+        }
+    }
+
+    async fn transact_lead_write(
+        &self,
+        w: &LeadWrite,
+        lead: LeadPut,
+        moved_tail: &[leadflow::domain::HistoryEntry],
+    ) -> Result<(), StoreError> {
+        let tx = self.transaction(w, lead, moved_tail)?;
         if tx.items.len() > MAX_TRANSACTION_ITEMS {
             return Err(DynamoError::TransactionTooLarge {
                 lead_id: w.lead.id.clone(),
@@ -99,49 +239,39 @@ impl<Q: ScoreQueue> DynamoStore<Q> {
             .await
         {
             Ok(_) => Ok(()),
-            Err(e) => Err(refusal(&w, &tx.guards, e, &self.table)),
+            Err(e) => Err(refusal(w, &tx.guards, e, &self.table)),
         }
     }
 
-    fn transaction(&self, w: &LeadWrite) -> Result<Transaction, DynamoError> {
+    fn transaction(
+        &self,
+        w: &LeadWrite,
+        lead_put: LeadPut,
+        moved_tail: &[leadflow::domain::HistoryEntry],
+    ) -> Result<Transaction, DynamoError> {
+        let build = || DynamoError::build("TransactWriteItems");
         let mut tx = Transaction {
             table: self.table.to_string(),
             items: Vec::new(),
             guards: Vec::new(),
         };
         let lead = &w.lead;
-        self.put_lead(&mut tx, w)?;
-        if let Some(event_id) = &w.applied_event {
-            let mut marker = key(applied_pk(event_id), APPLIED_SK);
-            marker.insert(LINKED_LEAD.into(), s(&lead.id));
-            marker.insert(EXPIRES_AT.into(), expires_in_days(APPLIED_MARKER_DAYS));
-            tx.put(
-                marker,
-                Some("attribute_not_exists(#pk)"),
-                Guard::AppliedEvent(event_id.clone()),
-            )?;
-        }
-        if !w.history.is_empty() {
-            tx.put(
-                history_item(&lead.id, lead.version, &w.history)?,
-                None,
-                Guard::None,
-            )?;
-        }
-        // One write's events share its wall-clock time; their index keeps them in order.
-        let written_at = sort_time(Utc::now());
-        for (i, event) in w.events.iter().enumerate() {
-            let mut item = key(outbox_pk(&event.event_id), OUTBOX_ITEM_SK);
-            item.insert(BODY.into(), s(to_json("domain event", event)?));
-            item.insert(OUTBOX_SHARD.into(), s(shard_of(&event.event_id)));
-            item.insert(
-                OUTBOX_SK.into(),
-                s(format!(
-                    "{written_at}#{}#{:020}#{i:04}",
-                    lead.id, lead.version
-                )),
-            );
-            tx.put(item, None, Guard::None)?;
+        let put = Put::builder()
+            .table_name(&tx.table)
+            .set_item(Some(lead_put.item))
+            .condition_expression(lead_put.condition)
+            .set_expression_attribute_names(Some(lead_put.names))
+            .set_expression_attribute_values(lead_put.values)
+            .build()
+            .map_err(build())?;
+        tx.put(put, Guard::Version);
+        if !moved_tail.is_empty() {
+            let put = Put::builder()
+                .table_name(&tx.table)
+                .set_item(Some(history_item(&lead.id, lead.version, moved_tail)?))
+                .build()
+                .map_err(build())?;
+            tx.put(put, Guard::None);
         }
         for pk in [
             w.link_email.as_deref().map(email_pk),
@@ -157,7 +287,7 @@ impl<Q: ScoreQueue> DynamoStore<Q> {
                 .expression_attribute_names("#lead", LINKED_LEAD)
                 .expression_attribute_values(":lead", s(&lead.id))
                 .build()
-                .map_err(DynamoError::build("TransactWriteItems"))?;
+                .map_err(build())?;
             tx.update(update, Guard::None);
         }
         // One item may appear once per transaction: sum the deltas of each rep first.
@@ -172,7 +302,7 @@ impl<Q: ScoreQueue> DynamoStore<Q> {
                 .expression_attribute_names("#open", OPEN_LEADS)
                 .expression_attribute_values(":delta", n(delta))
                 .build()
-                .map_err(DynamoError::build("TransactWriteItems"))?;
+                .map_err(build())?;
             tx.update(update, Guard::None);
         }
         if let Some(pool) = &w.pool {
@@ -181,30 +311,14 @@ impl<Q: ScoreQueue> DynamoStore<Q> {
         if let Some((domain, rep)) = &w.account_owner {
             let mut item = key(account_pk(domain), ACCOUNT_SK);
             item.insert(ACCOUNT_REP.into(), s(rep));
-            tx.put(item, None, Guard::None)?;
+            let put = Put::builder()
+                .table_name(&tx.table)
+                .set_item(Some(item))
+                .build()
+                .map_err(build())?;
+            tx.put(put, Guard::None);
         }
         Ok(tx)
-    }
-
-    fn put_lead(&self, tx: &mut Transaction, w: &LeadWrite) -> Result<(), DynamoError> {
-        let item = lead_item(&w.lead, &w.due)?;
-        let mut put = Put::builder()
-            .table_name(&*self.table)
-            .set_item(Some(item))
-            .expression_attribute_names("#pk", PK);
-        put = match w.expected_version {
-            None => put.condition_expression("attribute_not_exists(#pk)"),
-            Some(v) => put
-                .condition_expression("attribute_exists(#pk) AND #version = :expected")
-                .expression_attribute_names("#version", VERSION)
-                .expression_attribute_values(":expected", n(v)),
-        };
-        let put = put
-            .build()
-            .map_err(DynamoError::build("TransactWriteItems"))?;
-        tx.items.push(TransactWriteItem::builder().put(put).build());
-        tx.guards.push(Guard::Version);
-        Ok(())
     }
 
     fn update(&self, pk: String, sk: &str) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
@@ -266,7 +380,7 @@ impl<Q: ScoreQueue> DynamoStore<Q> {
 }
 
 /// Why DynamoDB refused the transaction, as the port says it: a stale version first (the
-/// caller re-reads everything), then an event applied before, then a moved pool.
+/// caller re-reads everything), then a moved pool.
 fn refusal(
     w: &LeadWrite,
     guards: &[Guard],
@@ -292,9 +406,6 @@ fn refusal(
     };
     if failed(|g| matches!(g, Guard::Version)).is_some() {
         return conflict();
-    }
-    if let Some(Guard::AppliedEvent(id)) = failed(|g| matches!(g, Guard::AppliedEvent(_))) {
-        return StoreError::AlreadyApplied(id);
     }
     if let Some(Guard::Pool(team)) = failed(|g| matches!(g, Guard::Pool(_))) {
         return StoreError::PoolConflict { team };

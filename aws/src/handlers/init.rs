@@ -8,7 +8,8 @@ use aws_config::SdkConfig;
 use leadflow::config::Config;
 use leadflow::ports::{RepStore, StoreError};
 
-use crate::eventbridge::EventBridgePublisher;
+use crate::dynamo::DynamoStore;
+use crate::eventbridge::{EventBridgePublisher, ROUTED_EVENT_KINDS};
 use crate::published::{resolve_scoring, PublishedError, ScoringSetup, PUBLISHED_PARAMETER_ENV};
 use crate::sqs::SqsScoreQueue;
 use crate::ssm_config::{load_config, ConfigLoadError, ConfigSource};
@@ -70,6 +71,15 @@ impl Init {
             aws_sdk_eventbridge::Client::new(&self.sdk),
             bus,
         ))
+    }
+
+    /// The DynamoDB store every function uses: the table, the score queue, and an outbox that
+    /// keeps only the events a bus rule routes (`ROUTED_EVENT_KINDS`).
+    pub fn store(&self) -> Result<DynamoStore<SqsScoreQueue>, InitError> {
+        Ok(
+            DynamoStore::new(self.dynamodb(), self.table.clone(), self.score_queue()?)
+                .publishing_only(ROUTED_EVENT_KINDS),
+        )
     }
 
     /// The score queue intake sends to (`LEADFLOW_SCORE_QUEUE_URL`).

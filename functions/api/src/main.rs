@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use leadflow_api::{AppState, ConfigHandle, SystemClock};
-use leadflow_aws::dynamo::DynamoStore;
 use leadflow_aws::handlers::init::{require_api_keys, seed_reps, Init};
 use leadflow_aws::published::{load_published, PUBLISHED_PARAMETER_ENV};
 use leadflow_dashboard::{MemoryVersions, PublishedVersion};
@@ -15,7 +14,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let init = Init::from_env().await?;
     require_api_keys(&init.config)?;
-    let store = DynamoStore::new(init.dynamodb(), init.table.clone(), init.score_queue()?);
+    let store = init.store()?;
     seed_reps(&store, &init.config).await?;
 
     // The parameter holds the version in force (not the history): the rules page shows it.

@@ -3,7 +3,6 @@
 //! published version, as `score` does), then the outbox relayed.
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use leadflow_aws::dynamo::DynamoStore;
 use leadflow_aws::handlers::init::Init;
 use leadflow_aws::handlers::schedule::{handle_decay, DecayRun, ScheduledRun};
 
@@ -12,7 +11,7 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let mut init = Init::from_env().await?;
     let scoring = init.scoring().await?;
-    let store = DynamoStore::new(init.dynamodb(), init.table.clone(), init.score_queue()?);
+    let store = init.store()?;
     let publisher = init.publisher()?;
     let config = init.config;
     // The handler borrows what init built; the runtime runs one event at a time.

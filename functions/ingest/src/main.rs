@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use leadflow_api::{router, AppState, ConfigHandle, SystemClock};
-use leadflow_aws::dynamo::DynamoStore;
 use leadflow_aws::handlers::init::{require_api_keys, Init};
 
 #[tokio::main]
@@ -12,7 +11,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let init = Init::from_env().await?;
     require_api_keys(&init.config)?;
-    let store = DynamoStore::new(init.dynamodb(), init.table.clone(), init.score_queue()?);
+    let store = init.store()?;
     let state = AppState::new(ConfigHandle::new(init.config), store, Arc::new(SystemClock));
     lambda_http::run(router(state)).await
 }

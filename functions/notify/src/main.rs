@@ -4,7 +4,6 @@
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use leadflow::ports::{Alert, Notifier, NotifyError};
-use leadflow_aws::dynamo::DynamoStore;
 use leadflow_aws::handlers::init::Init;
 use leadflow_aws::handlers::notify::{handle_notify, Channel};
 use leadflow_aws::ses::SesEmail;
@@ -44,7 +43,7 @@ async fn main() -> Result<(), Error> {
     }
     let names: Vec<&str> = channels.iter().map(|c| c.name).collect();
     tracing::info!(channels = ?names, "alert channels");
-    let store = DynamoStore::new(init.dynamodb(), init.table.clone(), init.score_queue()?);
+    let store = init.store()?;
     let publisher = init.publisher()?;
     let config = init.config;
     // The handler borrows what init built; the runtime runs one event at a time.

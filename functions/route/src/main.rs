@@ -3,7 +3,6 @@
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use leadflow_aws::dynamo::DynamoStore;
 use leadflow_aws::handlers::init::Init;
 use leadflow_aws::handlers::route::handle_route;
 
@@ -11,7 +10,7 @@ use leadflow_aws::handlers::route::handle_route;
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let init = Init::from_env().await?;
-    let store = DynamoStore::new(init.dynamodb(), init.table.clone(), init.score_queue()?);
+    let store = init.store()?;
     let publisher = init.publisher()?;
     let config = init.config;
     // The handler borrows what init built; the runtime runs one event at a time.

@@ -3,7 +3,6 @@
 //! A failed run returns an error, so the Scheduler's retry policy and DLQ take over.
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use leadflow_aws::dynamo::DynamoStore;
 use leadflow_aws::handlers::init::Init;
 use leadflow_aws::handlers::schedule::{handle_sla_check, ScheduledRun, SlaRun};
 
@@ -11,7 +10,7 @@ use leadflow_aws::handlers::schedule::{handle_sla_check, ScheduledRun, SlaRun};
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let init = Init::from_env().await?;
-    let store = DynamoStore::new(init.dynamodb(), init.table.clone(), init.score_queue()?);
+    let store = init.store()?;
     let publisher = init.publisher()?;
     let config = init.config;
     // The handler borrows what init built; the runtime runs one event at a time.
