@@ -10,7 +10,7 @@
 //! - [`prepare`] (at open) creates the table if needed and computes the facts of the leads
 //!   stored before it existed from their state and history, once.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
@@ -91,6 +91,9 @@ struct Cached {
     seen: i64,
     created: HashMap<LeadId, i64>,
     by_created: BTreeMap<(i64, LeadId), Arc<LeadFacts>>,
+    /// The keys of `by_created` whose first-response clock is open: the at-risk queue reads
+    /// these few, not every lead.
+    open_clocks: BTreeSet<(i64, LeadId)>,
 }
 
 impl FactsCache {
@@ -112,6 +115,10 @@ impl FactsCache {
             let facts: LeadFacts = from_json("lead facts", &body)?;
             if let Some(old) = cached.created.insert(id.clone(), created) {
                 cached.by_created.remove(&(old, id.clone()));
+                cached.open_clocks.remove(&(old, id.clone()));
+            }
+            if facts.open_clock.is_some() {
+                cached.open_clocks.insert((created, id.clone()));
             }
             cached.by_created.insert((created, id), Arc::new(facts));
             cached.seen = seq;
@@ -143,10 +150,9 @@ impl FactsCache {
     fn with_open_clock(&self, tx: &Transaction<'_>) -> Result<Vec<Arc<LeadFacts>>, Failure> {
         let cached = self.catch_up(tx)?;
         Ok(cached
-            .by_created
-            .values()
-            .filter(|f| f.open_clock.is_some())
-            .cloned()
+            .open_clocks
+            .iter()
+            .filter_map(|key| cached.by_created.get(key).cloned())
             .collect())
     }
 }

@@ -22,6 +22,7 @@ mod facts;
 pub mod overview;
 mod overview_compute;
 mod overview_csv;
+mod overview_sums;
 #[cfg(test)]
 mod overview_tests;
 

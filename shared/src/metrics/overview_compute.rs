@@ -9,9 +9,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use super::overview::*;
-use super::{band_of, compute, median, ratio, LeadFacts, Metrics, OpenClock};
+use super::overview_sums::{is_breached, tier_slot, CohortSums, HeadlineSums, RepTally};
+use super::{compute, median, ratio, LeadFacts, Metrics};
 use crate::config::{Config, Strategy};
-use crate::domain::{RepId, Tier};
+use crate::domain::RepId;
 use crate::routing::strategy::{choose, Contender};
 use crate::routing::{availability, PoolStates, RepLoad};
 
@@ -52,16 +53,20 @@ pub fn compute_overview<'a>(
         .map(|r| (r.rep.id.as_str(), r.rep.team.as_str()))
         .collect();
     let previous_query = query.previous();
+    // One pass over the facts: the period's leads into the overview's sums (and kept for
+    // `/v1/metrics`' computation), the previous period's into its headline.
     let mut current: Vec<&LeadFacts> = Vec::new();
-    let mut previous: Vec<&LeadFacts> = Vec::new();
+    let mut sums = CohortSums::new(context.now);
+    let mut previous = HeadlineSums::default();
     for f in facts {
         if !passes(f, query, &team_of) {
             continue;
         }
         if f.created_at >= query.since && f.created_at < query.until {
             current.push(f);
+            sums.add(f);
         } else if f.created_at >= previous_query.since && f.created_at < previous_query.until {
-            previous.push(f);
+            previous.add(f, context.now);
         }
     }
     let roster: Vec<&RepId> = context
@@ -71,19 +76,18 @@ pub fn compute_overview<'a>(
         .map(|r| &r.rep.id)
         .collect();
     let metrics = compute(current.iter().copied(), roster, query.since, query.until);
-    let tallies = tally(&current);
-    let reps = rep_rows(&tallies, &metrics, context);
+    let reps = rep_rows(&sums.tallies, &metrics, context);
     Overview {
         query: query.clone(),
         as_of: context.now,
-        headline: headline(&current, query, context.now),
-        previous: headline(&previous, &previous_query, context.now),
+        score: sums.score_trust(context.config),
+        headline: std::mem::take(&mut sums.headline).finish(query),
+        previous: previous.finish(&previous_query),
         queue: queue(query, &team_of, context),
-        speed: speed(&current),
-        teams: team_rows(&reps, &tallies),
+        speed: std::mem::take(&mut sums.speed).finish(),
+        teams: team_rows(&reps, &sums.tallies),
         fairness: fairness(&metrics, context, query),
-        funnel: funnel(&current, &metrics),
-        score: score_trust(&current, context.config),
+        funnel: funnel(&sums, &metrics),
         reps,
     }
 }
@@ -102,45 +106,6 @@ fn passes(f: &LeadFacts, q: &OverviewQuery, team_of: &BTreeMap<&str, &str>) -> b
 
 fn rep_in_scope(rep: &str, team: &str, q: &OverviewQuery) -> bool {
     q.rep.as_deref().is_none_or(|r| r == rep) && q.team.as_deref().is_none_or(|t| t == team)
-}
-
-/// An open clock counts as breached once its deadline passed, flagged yet or not.
-fn is_breached(clock: &OpenClock, now: DateTime<Utc>) -> bool {
-    clock.breached_at.is_some() || now >= clock.due_at
-}
-
-fn headline(cohort: &[&LeadFacts], q: &OverviewQuery, now: DateTime<Utc>) -> Headline {
-    let mut first_responses: Vec<i64> = Vec::new();
-    let (mut met, mut decided, mut mql, mut contacted, mut qualified) = (0, 0, 0, 0, 0);
-    let (mut breaches, mut open_breaches) = (0, 0);
-    for f in cohort {
-        let answered = !f.responses.is_empty();
-        let breached = !f.breaches.is_empty();
-        if answered || breached {
-            decided += 1;
-            met += usize::from(answered && !breached);
-        }
-        first_responses.extend(f.responses.first().map(|(_, s)| *s));
-        breaches += f.breaches.len();
-        open_breaches += usize::from(f.open_clock.as_ref().is_some_and(|c| is_breached(c, now)));
-        if f.reached_mql {
-            mql += 1;
-            contacted += usize::from(f.contacted);
-            qualified += usize::from(f.qualified);
-        }
-    }
-    Headline {
-        since: q.since,
-        until: q.until,
-        leads: cohort.len(),
-        touched_within_sla_rate: ratio(met, decided),
-        p50_first_response_seconds: median(&mut first_responses),
-        p90_first_response_seconds: percentile(&mut first_responses, 90.0),
-        breaches,
-        open_breaches,
-        mql_acceptance_rate: ratio(contacted, mql),
-        mql_to_sql_rate: ratio(qualified, mql),
-    }
 }
 
 /// Open clocks by time left, breaches first; the owner, team, tier and source filters apply,
@@ -185,104 +150,6 @@ fn queue(
             .then_with(|| a.lead_id.cmp(&b.lead_id))
     });
     rows
-}
-
-/// The band of a speed to lead, in seconds.
-fn speed_band(bands: &mut SpeedBands, seconds: i64) {
-    let slot = match seconds {
-        s if s < 5 * 60 => &mut bands.under_5m,
-        s if s < 15 * 60 => &mut bands.from_5m_to_15m,
-        s if s < 60 * 60 => &mut bands.from_15m_to_60m,
-        s if s < 24 * 3600 => &mut bands.from_1h_to_24h,
-        _ => &mut bands.over_24h,
-    };
-    *slot += 1;
-}
-
-/// The position of `tier` in `Tier::ALL`.
-fn tier_slot(tier: Tier) -> usize {
-    Tier::ALL.iter().position(|t| *t == tier).unwrap_or(0)
-}
-
-fn speed(cohort: &[&LeadFacts]) -> Vec<SpeedRow> {
-    // One pass over the cohort, each lead into its tier's row.
-    let mut bands: [SpeedBands; 4] = Default::default();
-    let mut system: [Vec<i64>; 4] = Default::default();
-    let mut human: [Vec<i64>; 4] = Default::default();
-    for f in cohort.iter().filter(|f| f.assigned) {
-        let i = tier_slot(f.tier);
-        let assigned_at = f.first_assigned_at;
-        let start = f.accepted_at.or(assigned_at);
-        if let (Some(accepted), Some(assigned)) = (f.accepted_at, assigned_at) {
-            system[i].push((assigned - accepted).num_seconds());
-        }
-        // The rep's delay is the first answer's response time, as `/v1/metrics`.
-        human[i].extend(f.responses.first().map(|(_, s)| *s));
-        match (start, f.first_contact_at) {
-            (Some(start), Some(contact)) => {
-                speed_band(&mut bands[i], (contact - start).num_seconds())
-            }
-            _ if f.contacted => {
-                // Contacted with no recorded instant: count the rep's delay alone.
-                if let Some((_, s)) = f.responses.first() {
-                    speed_band(&mut bands[i], *s)
-                }
-            }
-            _ => bands[i].never += 1,
-        }
-    }
-    Tier::ALL
-        .into_iter()
-        .enumerate()
-        .map(|(i, tier)| SpeedRow {
-            tier,
-            bands: bands[i],
-            system_p50_seconds: median(&mut system[i]),
-            system_p90_seconds: percentile(&mut system[i], 90.0),
-            human_p50_seconds: median(&mut human[i]),
-            human_p90_seconds: percentile(&mut human[i], 90.0),
-        })
-        .collect()
-}
-
-/// Per rep: every response time, and (met, decided) first-response clocks.
-#[derive(Default)]
-struct RepTally {
-    responses: Vec<i64>,
-    met: usize,
-    decided: usize,
-    reassignments: usize,
-}
-
-fn tally<'a>(cohort: &[&'a LeadFacts]) -> BTreeMap<&'a str, RepTally> {
-    let mut out: BTreeMap<&'a str, RepTally> = BTreeMap::new();
-    for f in cohort {
-        let involved = f
-            .responses
-            .iter()
-            .map(|(r, _)| r.as_str())
-            .chain(f.breaches.iter().map(String::as_str));
-        // A rep's clock on a lead is decided when they answered or breached it; met when
-        // answered without a breach of theirs. Each rep once (a lead names a few reps at
-        // most: no allocation to deduplicate them).
-        for (i, rep) in involved.clone().enumerate() {
-            if involved.clone().take(i).any(|seen| seen == rep) {
-                continue;
-            }
-            let answered = f.responses.iter().any(|(r, _)| r == rep);
-            let breached = f.breaches.iter().any(|r| r == rep);
-            let t = out.entry(rep).or_default();
-            t.decided += 1;
-            t.met += usize::from(answered && !breached);
-        }
-        for (rep, secs) in &f.responses {
-            out.entry(rep).or_default().responses.push(*secs);
-        }
-        for rep in &f.history.reassigned_from {
-            out.entry(rep).or_default().reassignments += 1;
-        }
-    }
-    out
 }
 
 fn rep_rows(
@@ -448,15 +315,9 @@ fn fairness(metrics: &Metrics, ctx: &OverviewContext<'_>, q: &OverviewQuery) -> 
         .collect()
 }
 
-fn funnel(cohort: &[&LeadFacts], metrics: &Metrics) -> Vec<FunnelRow> {
+fn funnel(sums: &CohortSums<'_>, metrics: &Metrics) -> Vec<FunnelRow> {
     let mut rows: Vec<FunnelRow> = Vec::new();
     let mut total = FunnelRow::default();
-    // Recycled and reactivated by tier, in one pass.
-    let (mut recycled, mut reactivated) = ([0usize; 4], [0usize; 4]);
-    for f in cohort {
-        recycled[tier_slot(f.tier)] += usize::from(f.recycled);
-        reactivated[tier_slot(f.tier)] += usize::from(f.reactivated);
-    }
     for (tier, m) in &metrics.by_tier {
         let row = FunnelRow {
             tier: Some(*tier),
@@ -466,8 +327,8 @@ fn funnel(cohort: &[&LeadFacts], metrics: &Metrics) -> Vec<FunnelRow> {
             contacted: m.contacted,
             qualified: m.qualified,
             won: m.won,
-            recycled: recycled[tier_slot(*tier)],
-            reactivated: reactivated[tier_slot(*tier)],
+            recycled: sums.recycled[tier_slot(*tier)],
+            reactivated: sums.reactivated[tier_slot(*tier)],
             pipeline_amount: m.pipeline_amount,
             won_amount: m.won_amount,
         };
@@ -485,38 +346,4 @@ fn funnel(cohort: &[&LeadFacts], metrics: &Metrics) -> Vec<FunnelRow> {
     }
     rows.push(total);
     rows
-}
-
-fn score_trust(cohort: &[&LeadFacts], config: &Config) -> ScoreTrust {
-    let mut bands: Vec<ScoreBandRow> = (0..10u32)
-        .map(|i| ScoreBandRow {
-            from: i * 10,
-            to: i * 10 + 10,
-            leads: 0,
-            qualified: 0,
-            won: 0,
-            win_rate: None,
-            qualification_rate: None,
-            won_amount: 0.0,
-        })
-        .collect();
-    for f in cohort {
-        let b = &mut bands[band_of(f.score)];
-        b.leads += 1;
-        b.qualified += usize::from(f.qualified);
-        b.won += usize::from(f.won);
-        b.won_amount += f.won_amount.unwrap_or(0.0);
-    }
-    for b in &mut bands {
-        b.win_rate = ratio(b.won, b.leads);
-        b.qualification_rate = ratio(b.qualified, b.leads);
-    }
-    let tiers = &config.scoring.tiers;
-    ScoreTrust {
-        bands,
-        mql_threshold: config.scoring.mql_threshold,
-        tier_a: tiers.a,
-        tier_b: tiers.b,
-        tier_c: tiers.c,
-    }
 }
