@@ -76,7 +76,7 @@ pub fn backoff(attempts: u32, base: Duration, max: Duration) -> Duration {
     base.saturating_mul(factor).min(max)
 }
 
-fn nanos(d: Duration) -> i64 {
+pub(crate) fn nanos(d: Duration) -> i64 {
     i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)
 }
 
@@ -149,7 +149,7 @@ struct Ready {
     enqueued_at: i64,
 }
 
-fn claim_tx(
+pub(crate) fn claim_tx(
     tx: &Connection,
     queue: &str,
     max: usize,
