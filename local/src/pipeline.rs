@@ -142,6 +142,10 @@ impl<N: Notifier> Pipeline<N> {
 
     /// Move pending outbox events onto their queues.
     pub async fn relay(&self) -> Result<usize, PipelineError> {
+        // Looked at on a reader first: the write lock is for work, not for finding none.
+        if !self.store.has_pending_events().await? {
+            return Ok(0);
+        }
         let mut moved = 0;
         loop {
             let n = self.store.relay_to_queues(self.routes, 500).await?;
@@ -399,6 +403,9 @@ impl<N: Notifier> Pipeline<N> {
         // Handled messages are acknowledged together at the end: one commit for the batch. A
         // crash before it redelivers them, and every handler is idempotent.
         let mut handled = Vec::new();
+        if !self.store.has_ready(queue, now).await? {
+            return Ok(report);
+        }
         for message in self
             .store
             .claim(queue, self.batch, self.visibility, now)

@@ -288,6 +288,20 @@ impl SqliteStore {
         .await
     }
 
+    /// Whether `queue` has a message ready at `now`: a reader's look, so that a worker with
+    /// nothing to do does not take the write lock to find out.
+    pub async fn has_ready(&self, queue: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let queue = queue.to_string();
+        let now = instant("now", now)?;
+        self.read_point(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM queue WHERE queue = ?1 AND available_at <= ?2)",
+            )?
+            .query_row(params![queue, now], |r| r.get(0))?)
+        })
+        .await
+    }
+
     /// Messages on `queue` not yet acknowledged (ready, hidden or waiting for a retry).
     pub async fn queue_depth(&self, queue: &str) -> Result<u64, StoreError> {
         let queue = queue.to_string();
