@@ -339,7 +339,10 @@ fn throughput(sent: usize, started: Instant, answered: Instant, backlog: &backlo
     };
     let verdict = match backlog.drained_after {
         Some(d) if d <= SUSTAINED_DRAIN => "SUSTAINED".to_string(),
-        Some(d) => format!("NOT sustained (drained {:.1} s after the last answer)", d.as_secs_f64()),
+        Some(d) => format!(
+            "NOT sustained (drained {:.1} s after the last answer)",
+            d.as_secs_f64()
+        ),
         None => "NOT sustained".to_string(),
     };
     println!(
@@ -353,7 +356,14 @@ fn throughput(sent: usize, started: Instant, answered: Instant, backlog: &backlo
 }
 
 /// Print a hot-lead phase's figures.
-async fn report_hot(api: &Api, phase: &str, sent: &[Sent], started: Instant, backlog: &backlog::Backlog, answered: Instant) {
+async fn report_hot(
+    api: &Api,
+    phase: &str,
+    sent: &[Sent],
+    started: Instant,
+    backlog: &backlog::Backlog,
+    answered: Instant,
+) {
     let assigned = wait_routed(api, phase, sent.len()).await;
     throughput(sent.len(), started, answered, backlog);
     let latencies = sorted(
@@ -391,7 +401,9 @@ async fn report_mix(api: &Api, sent: &[Sent]) {
     let leads = all.len();
     let mut by_status = std::collections::BTreeMap::new();
     for l in &all {
-        *by_status.entry(l["status"].as_str().unwrap_or("?").to_string()).or_insert(0) += 1;
+        *by_status
+            .entry(l["status"].as_str().unwrap_or("?").to_string())
+            .or_insert(0) += 1;
     }
     assert_eq!(
         by_status.get("mql").copied().unwrap_or(0),
@@ -462,9 +474,10 @@ async fn phase(
 ) -> (Vec<Sent>, Instant, Instant, backlog::Backlog) {
     let watch = backlog::Watch::start(&server.data);
     let (sent, started, answered) = load(&server.api(), source, rate, limits, per_request).await;
-    let backlog = tokio::task::spawn_blocking(move || watch.until_empty(answered, Duration::from_secs(180)))
-        .await
-        .expect("the backlog watch");
+    let backlog =
+        tokio::task::spawn_blocking(move || watch.until_empty(answered, Duration::from_secs(180)))
+            .await
+            .expect("the backlog watch");
     (sent, started, answered, backlog)
 }
 
@@ -509,7 +522,10 @@ async fn main() {
         for rate in settings.rates.iter().copied() {
             let (_dir, server) = fresh_server();
             let name = format!("paced{rate}");
-            let mut source = HotLeads { phase: name.clone(), n: 0 };
+            let mut source = HotLeads {
+                phase: name.clone(),
+                n: 0,
+            };
             let (sent, started, answered, backlog) = phase(
                 &server,
                 &mut source,
@@ -528,7 +544,10 @@ async fn main() {
     if settings.runs("max") || settings.runs("hot") {
         for (name, per_request) in [("max", 1), ("batched", BATCH)] {
             let (_dir, server) = fresh_server();
-            let mut source = HotLeads { phase: name.to_string(), n: 0 };
+            let mut source = HotLeads {
+                phase: name.to_string(),
+                n: 0,
+            };
             let (sent, started, answered, backlog) = phase(
                 &server,
                 &mut source,

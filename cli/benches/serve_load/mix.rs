@@ -89,4 +89,3 @@ pub fn qualified_latencies(
         })
         .collect()
 }
-
