@@ -1,5 +1,5 @@
-//! The pipeline running on its own: one task works the hot path (score, route; woken when
-//! intake accepts an event, and polling as a fallback), one sends the alerts, and one each
+//! The pipeline running on its own: one task works the hot path (score, route, one
+//! transaction per pass; woken when intake accepts an event, and polling as a fallback), one sends the alerts, and one each
 //! fires the SLA and decay schedules. Used by
 //! `leadflow serve` with the system clock.
 

@@ -11,6 +11,9 @@
 //! - A batch that dies before its commit (a panic, the process killed) leaves nothing: its
 //!   messages stay queued, claimed, and come back after their visibility timeout (at once on
 //!   restart, see `make_all_visible`).
+//!
+//! `work_pass` goes further for `leadflow serve`'s hot path: the claims, every stage (score,
+//! then route) and the relays between them in one transaction, so one commit per pass.
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
