@@ -24,7 +24,9 @@ use leadflow::usecases::score::score_event;
 use leadflow::usecases::sla_check::{check_slas, SlaReport};
 use leadflow::usecases::UseCaseError;
 use leadflow_store_sqlite::queue::backoff;
-use leadflow_store_sqlite::{Message, Release, RetryPolicy, Routes, SqliteStore, TxStore};
+use leadflow_store_sqlite::{
+    BatchReport, Message, Release, RetryPolicy, Routes, SqliteStore, Stage, TxStore,
+};
 
 /// Where intake puts accepted events.
 pub use leadflow_store_sqlite::SCORE_QUEUE;
@@ -65,6 +67,23 @@ impl WorkReport {
     }
 }
 
+/// What one pass of the hot path did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HotPass {
+    pub score: WorkReport,
+    pub route: WorkReport,
+    /// Outbox events moved onto queues.
+    pub relayed: usize,
+    /// A stage claimed a full batch: more may be waiting.
+    pub full: bool,
+}
+
+impl HotPass {
+    pub fn touched(&self) -> usize {
+        self.score.touched() + self.route.touched() + self.relayed
+    }
+}
+
 /// An alert channel: a name (part of the once-per-event key) and its notifier.
 pub struct Channel<N> {
     pub name: &'static str,
@@ -84,7 +103,8 @@ pub struct Pipeline<N> {
     pub visibility: Duration,
     pub retry_base: Duration,
     pub retry_max: Duration,
-    /// Messages claimed per pass.
+    /// Messages claimed per stage of a pass (250: under a backlog, fewer commits; measured
+    /// 5,500 against 4,950 mix events/s processed with 100).
     pub batch: usize,
 }
 
@@ -101,7 +121,7 @@ impl<N: Notifier> Pipeline<N> {
             visibility: Duration::from_secs(30),
             retry_base: Duration::from_millis(500),
             retry_max: Duration::from_secs(300),
-            batch: 100,
+            batch: 250,
         }
     }
 
@@ -123,6 +143,10 @@ impl<N: Notifier> Pipeline<N> {
 
     /// Move pending outbox events onto their queues.
     pub async fn relay(&self) -> Result<usize, PipelineError> {
+        // Looked at on a reader first: the write lock is for work, not for finding none.
+        if !self.store.has_pending_events().await? {
+            return Ok(0);
+        }
         let mut moved = 0;
         loop {
             let n = self.store.relay_to_queues(self.routes, 500).await?;
@@ -135,35 +159,91 @@ impl<N: Notifier> Pipeline<N> {
 
     /// Score the accepted events waiting on the score queue.
     pub async fn work_score(&self, now: DateTime<Utc>) -> Result<WorkReport, PipelineError> {
-        let (config, version, model) = (
-            self.config.clone(),
-            self.version.clone(),
-            self.model.clone(),
-        );
+        let handle = self.handler(now);
         self.work_in_one_transaction(SCORE_QUEUE, now, move |store, message| {
-            let job: ScoreJob = message.decode().map_err(|e| e.to_string())?;
-            let scorer = Scorer {
-                version: &version,
-                model: model.as_ref(),
-            };
-            // The transaction's ports never wait: the future is done in one poll.
-            pollster::block_on(score_event(store, &job, &config, scorer, now))
-                .map(|_| ())
-                .map_err(|e| e.to_string())
+            handle(store, message)
         })
         .await
     }
 
     /// Route the leads that qualified.
     pub async fn work_route(&self, now: DateTime<Utc>) -> Result<WorkReport, PipelineError> {
-        let config = self.config.clone();
+        let handle = self.handler(now);
         self.work_in_one_transaction(ROUTE_QUEUE, now, move |store, message| {
-            let event: DomainEvent = message.decode().map_err(|e| e.to_string())?;
-            pollster::block_on(route_lead(store, &event.lead_id, &config, now))
-                .map(|_| ())
-                .map_err(|e| e.to_string())
+            handle(store, message)
         })
         .await
+    }
+
+    /// The hot path's work on one message, in the batch's transaction: score what comes from
+    /// the score queue, route what comes from the route queue.
+    fn handler(
+        &self,
+        now: DateTime<Utc>,
+    ) -> impl Fn(&TxStore<'_>, &Message) -> Result<(), String> + Send + 'static {
+        let (config, version, model) = (
+            self.config.clone(),
+            self.version.clone(),
+            self.model.clone(),
+        );
+        move |store, message| match message.queue.as_str() {
+            SCORE_QUEUE => {
+                let job: ScoreJob = message.decode().map_err(|e| e.to_string())?;
+                let scorer = Scorer {
+                    version: &version,
+                    model: model.as_ref(),
+                };
+                // The transaction's ports never wait: the future is done in one poll.
+                pollster::block_on(score_event(store, &job, &config, scorer, now))
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }
+            ROUTE_QUEUE => {
+                let event: DomainEvent = message.decode().map_err(|e| e.to_string())?;
+                pollster::block_on(route_lead(store, &event.lead_id, &config, now))
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }
+            other => Err(format!("the hot path does not handle queue {other:?}")),
+        }
+    }
+
+    /// One pass of the hot path in one transaction (`SqliteStore::work_pass`): relay, score up
+    /// to a batch, relay, route up to a batch (the leads just qualified among them), relay,
+    /// commit. Whether a stage claimed a full batch (more may be waiting) is `full`.
+    pub async fn hot_pass(&self, now: DateTime<Utc>) -> Result<HotPass, PipelineError> {
+        let stages = vec![
+            Stage {
+                queue: SCORE_QUEUE,
+                max: self.batch,
+            },
+            Stage {
+                queue: ROUTE_QUEUE,
+                max: self.batch,
+            },
+        ];
+        let reports = self
+            .store
+            .work_pass(
+                stages,
+                self.visibility,
+                now,
+                self.retry(),
+                self.routes,
+                self.handler(now),
+            )
+            .await?;
+        let mut pass = HotPass::default();
+        for (queue, batch) in [SCORE_QUEUE, ROUTE_QUEUE].into_iter().zip(&reports) {
+            let report = self.report(queue, batch);
+            pass.relayed += batch.relayed;
+            pass.full |= batch.claimed >= self.batch;
+            match queue {
+                SCORE_QUEUE => pass.score = report,
+                _ => pass.route = report,
+            }
+        }
+        Ok(pass)
     }
 
     /// Send the alerts, once per event and channel.
@@ -207,18 +287,16 @@ impl<N: Notifier> Pipeline<N> {
         Ok(run_decay(&self.store, &self.config, self.scorer(), now, 10_000).await?)
     }
 
-    /// The hot path alone: relay, score and route until nothing of them is left at `now`
-    /// (alerts are left on the notify queue for [`Pipeline::drain_alerts`]). Each score and
-    /// route batch is one transaction that also relays what it caused, so a lead accepted
-    /// before the pass is routed by its end.
+    /// The hot path alone: score and route until nothing of them is left at `now` (alerts are
+    /// left on the notify queue for [`Pipeline::drain_alerts`]). Each pass is one transaction
+    /// that also relays what it caused, so a lead accepted before the call is routed by its
+    /// end.
     pub async fn drain_hot(&self, now: DateTime<Utc>) -> Result<usize, PipelineError> {
         let mut total = 0;
         loop {
-            let relayed = self.relay().await?;
-            let score = self.work_score(now).await?;
-            let route = self.work_route(now).await?;
-            total += relayed + score.touched() + route.touched();
-            if score.touched() < self.batch && route.touched() < self.batch {
+            let pass = self.hot_pass(now).await?;
+            total += pass.touched();
+            if !pass.full {
                 return Ok(total);
             }
         }
@@ -278,14 +356,22 @@ impl<N: Notifier> Pipeline<N> {
         if messages.is_empty() {
             return Ok(WorkReport::default());
         }
-        let retry = RetryPolicy {
-            base: self.retry_base,
-            max: self.retry_max,
-        };
         let batch = self
             .store
-            .work_batch(messages, now, retry, Some(self.routes), handle)
+            .work_batch(messages, now, self.retry(), Some(self.routes), handle)
             .await?;
+        Ok(self.report(queue, &batch))
+    }
+
+    fn retry(&self) -> RetryPolicy {
+        RetryPolicy {
+            base: self.retry_base,
+            max: self.retry_max,
+        }
+    }
+
+    /// A batch's report as the worker counts it; each failure logged.
+    fn report(&self, queue: &str, batch: &BatchReport) -> WorkReport {
         let mut report = WorkReport {
             handled: batch.handled,
             ..WorkReport::default()
@@ -298,7 +384,7 @@ impl<N: Notifier> Pipeline<N> {
                 Release::Retry | Release::Gone => report.retried += 1,
             }
         }
-        Ok(report)
+        report
     }
 
     /// Claim up to a batch of `queue` and run `handle` on each message: acknowledge on
@@ -318,6 +404,9 @@ impl<N: Notifier> Pipeline<N> {
         // Handled messages are acknowledged together at the end: one commit for the batch. A
         // crash before it redelivers them, and every handler is idempotent.
         let mut handled = Vec::new();
+        if !self.store.has_ready(queue, now).await? {
+            return Ok(report);
+        }
         for message in self
             .store
             .claim(queue, self.batch, self.visibility, now)

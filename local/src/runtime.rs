@@ -1,5 +1,5 @@
-//! The pipeline running on its own: one task works the hot path (score, route; woken when
-//! intake accepts an event, and polling as a fallback), one sends the alerts, and one each
+//! The pipeline running on its own: one task works the hot path (score, route, one
+//! transaction per pass; woken when intake accepts an event, and polling as a fallback), one sends the alerts, and one each
 //! fires the SLA and decay schedules. Used by
 //! `leadflow serve` with the system clock.
 
@@ -92,8 +92,9 @@ impl Runtime {
     }
 }
 
-/// The hot path (score, route): runs whenever intake wakes it, polls as a fallback, and wakes
-/// the alert sender when it did something (it may have queued alerts).
+/// The hot path (score, route): a pass whenever intake wakes it (polling as a fallback), at
+/// once again while passes find full batches (a backlog), each pass stamped with the clock
+/// as it starts; wakes the alert sender when a pass did something (it may have queued alerts).
 async fn work_queues<N: Notifier>(
     pipeline: Arc<Pipeline<N>>,
     clock: Arc<dyn Clock>,
@@ -104,16 +105,21 @@ async fn work_queues<N: Notifier>(
         if *stopped.borrow() {
             return;
         }
-        let done = match pipeline.drain_hot(clock.now()).await {
-            Ok(n) => n,
+        let more = match pipeline.hot_pass(clock.now()).await {
+            Ok(pass) => {
+                if pass.touched() > 0 {
+                    alerts_due.notify_one();
+                }
+                pass.full
+            }
             Err(e) => {
                 tracing::error!(error = %e, "queue worker failed; retrying");
-                0
+                false
             }
         };
-        if done > 0 {
-            alerts_due.notify_one();
-        } else {
+        if !more {
+            // A wake-up that came during the pass is kept by `Notify`: no accepted event
+            // waits for the poll.
             tokio::select! {
                 _ = wake.notified() => {}
                 _ = tokio::time::sleep(IDLE_POLL) => {}

@@ -31,7 +31,9 @@ pub enum OpenError {
         #[source]
         source: rusqlite::Error,
     },
-    #[error("cannot start the thread that commits accepted events: {source}")]
+    #[error(
+        "cannot start the threads that commit accepted events and checkpoint the WAL: {source}"
+    )]
     CommitThread {
         #[source]
         source: std::io::Error,

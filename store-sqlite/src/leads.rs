@@ -39,11 +39,22 @@ fn history_kind(name: &str) -> Result<HistoryKind, SqliteError> {
 /// rolled back by the caller.
 pub(crate) fn write_lead_tx(tx: &Connection, w: &LeadWrite) -> Result<(), Failure> {
     let id = &w.lead.id;
-    let stored: Option<u64> = tx
-        .prepare_cached("SELECT version FROM leads WHERE id = ?1")?
-        .query_row([id], |r| r.get(0))
+    let stored: Option<Indexed> = tx
+        .prepare_cached(
+            "SELECT version, status, tier, owner, email, created_at FROM leads WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok(Indexed {
+                version: r.get(0)?,
+                status: r.get(1)?,
+                tier: r.get(2)?,
+                owner: r.get(3)?,
+                email: r.get(4)?,
+                created_at: r.get(5)?,
+            })
+        })
         .optional()?;
-    if stored != w.expected_version {
+    if stored.as_ref().map(|s| s.version) != w.expected_version {
         return Err(StoreError::Conflict {
             lead_id: id.clone(),
             expected: w.expected_version,
@@ -80,23 +91,34 @@ pub(crate) fn write_lead_tx(tx: &Connection, w: &LeadWrite) -> Result<(), Failur
     }
 
     let lead = &w.lead;
-    tx.prepare_cached(
-        "INSERT INTO leads (id, version, status, tier, owner, email, created_at, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-         ON CONFLICT (id) DO UPDATE SET version = excluded.version, status = excluded.status,
-             tier = excluded.tier, owner = excluded.owner, email = excluded.email,
-             created_at = excluded.created_at, body = excluded.body",
-    )?
-    .execute(params![
-        id,
-        lead.version,
-        lead.status.as_str(),
-        lead.tier.as_str(),
-        lead.owner_id(),
-        lead.email,
-        instant("lead.created_at", lead.created_at)?,
-        to_json("lead", lead)?,
-    ])?;
+    let row = Indexed {
+        version: lead.version,
+        status: lead.status.as_str().to_string(),
+        tier: lead.tier.as_str().to_string(),
+        owner: lead.owner_id().map(str::to_string),
+        email: lead.email.clone(),
+        created_at: instant("lead.created_at", lead.created_at)?,
+    };
+    let body = to_json("lead", lead)?;
+    match &stored {
+        None => {
+            tx.prepare_cached(
+                "INSERT INTO leads (id, version, status, tier, owner, email, created_at, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                id,
+                row.version,
+                row.status,
+                row.tier,
+                row.owner,
+                row.email,
+                row.created_at,
+                body
+            ])?;
+        }
+        Some(stored) => update_lead(tx, id, stored, &row, &body)?,
+    }
 
     if let Some(email) = &w.link_email {
         tx.prepare_cached("INSERT OR IGNORE INTO email_links (email, lead_id) VALUES (?1, ?2)")?
@@ -151,6 +173,61 @@ pub(crate) fn write_lead_tx(tx: &Connection, w: &LeadWrite) -> Result<(), Failur
         }
     }
     crate::facts::record(tx, w)?;
+    Ok(())
+}
+
+/// A lead's columns beside its body: what the listing indexes are built on.
+struct Indexed {
+    version: u64,
+    status: String,
+    tier: String,
+    owner: Option<String>,
+    email: Option<String>,
+    created_at: i64,
+}
+
+/// Rewrite a stored lead: its version and body, and only the indexed columns whose value
+/// changed. SQLite updates every index on a column the statement sets, changed or not; a
+/// page view that moves nothing but the score then touches no index (four fewer index
+/// rewrites per write than setting every column).
+fn update_lead(
+    tx: &Connection,
+    id: &str,
+    stored: &Indexed,
+    row: &Indexed,
+    body: &str,
+) -> Result<(), Failure> {
+    let mut sql = String::from("UPDATE leads SET version = ?, body = ?");
+    let mut args: Vec<Value> = vec![Value::Integer(row.version as i64), Value::Text(body.into())];
+    let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
+    let changes = [
+        (
+            "status",
+            stored.status != row.status,
+            Value::Text(row.status.clone()),
+        ),
+        (
+            "tier",
+            stored.tier != row.tier,
+            Value::Text(row.tier.clone()),
+        ),
+        ("owner", stored.owner != row.owner, text(&row.owner)),
+        ("email", stored.email != row.email, text(&row.email)),
+        (
+            "created_at",
+            stored.created_at != row.created_at,
+            Value::Integer(row.created_at),
+        ),
+    ];
+    for (column, changed, value) in changes {
+        if changed {
+            sql.push_str(&format!(", {column} = ?"));
+            args.push(value);
+        }
+    }
+    sql.push_str(" WHERE id = ?");
+    args.push(Value::Text(id.to_string()));
+    tx.prepare_cached(&sql)?.execute(params_from_iter(args))?;
     Ok(())
 }
 
@@ -286,12 +363,12 @@ pub(crate) fn history_tx(tx: &Connection, id: &str) -> Result<Vec<HistoryEntry>,
 impl LeadStore for SqliteStore {
     async fn lead(&self, id: &str) -> Result<Option<Lead>, StoreError> {
         let id = id.to_string();
-        self.read(move |tx| lead_tx(tx, &id)).await
+        self.read_point(move |c| lead_tx(c, &id)).await
     }
 
     async fn lead_by_email(&self, email: &str) -> Result<Option<KnownLead>, StoreError> {
         let email = email.to_string();
-        self.read(move |tx| known_by(tx, BY_EMAIL_SQL, &email))
+        self.read_point(move |c| known_by(c, BY_EMAIL_SQL, &email))
             .await
     }
 
@@ -300,7 +377,7 @@ impl LeadStore for SqliteStore {
         external_id: &str,
     ) -> Result<Option<KnownLead>, StoreError> {
         let external_id = external_id.to_string();
-        self.read(move |tx| known_by(tx, BY_EXTERNAL_ID_SQL, &external_id))
+        self.read_point(move |c| known_by(c, BY_EXTERNAL_ID_SQL, &external_id))
             .await
     }
 

@@ -10,6 +10,7 @@
 mod batch;
 mod blocking;
 mod changelog;
+mod checkpoint;
 mod codec;
 mod cursor;
 mod delivery;
@@ -25,7 +26,7 @@ mod reps;
 mod schema;
 mod store;
 
-pub use batch::{BatchReport, FailedMessage, RetryPolicy, TxStore};
+pub use batch::{BatchReport, FailedMessage, RetryPolicy, Stage, TxStore};
 pub use changelog::{ChangeKind, ChangelogEntry};
 pub use error::{OpenError, SqliteError};
 pub use intake::SCORE_QUEUE;

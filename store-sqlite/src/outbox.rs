@@ -76,6 +76,17 @@ impl Outbox for SqliteStore {
 }
 
 impl SqliteStore {
+    /// Whether the outbox holds an event not yet relayed (a reader's look, no write lock).
+    pub async fn has_pending_events(&self) -> Result<bool, StoreError> {
+        self.read_point(|c| {
+            Ok(
+                c.prepare_cached("SELECT EXISTS (SELECT 1 FROM outbox WHERE published = 0)")?
+                    .query_row([], |r| r.get(0))?,
+            )
+        })
+        .await
+    }
+
     /// Move up to `limit` pending events onto the queues `routes` names (the event as the
     /// payload, ready from when it occurred) and mark them published, all in one
     /// transaction. Returns how many events were relayed.

@@ -76,7 +76,7 @@ pub fn backoff(attempts: u32, base: Duration, max: Duration) -> Duration {
     base.saturating_mul(factor).min(max)
 }
 
-fn nanos(d: Duration) -> i64 {
+pub(crate) fn nanos(d: Duration) -> i64 {
     i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)
 }
 
@@ -149,7 +149,7 @@ struct Ready {
     enqueued_at: i64,
 }
 
-fn claim_tx(
+pub(crate) fn claim_tx(
     tx: &Connection,
     queue: &str,
     max: usize,
@@ -284,6 +284,20 @@ impl SqliteStore {
                     "UPDATE queue SET available_at = ?1 WHERE available_at > ?1 AND attempts > 0",
                 )?
                 .execute([now])? as u64)
+        })
+        .await
+    }
+
+    /// Whether `queue` has a message ready at `now`: a reader's look, so that a worker with
+    /// nothing to do does not take the write lock to find out.
+    pub async fn has_ready(&self, queue: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let queue = queue.to_string();
+        let now = instant("now", now)?;
+        self.read_point(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM queue WHERE queue = ?1 AND available_at <= ?2)",
+            )?
+            .query_row(params![queue, now], |r| r.get(0))?)
         })
         .await
     }
