@@ -331,10 +331,13 @@ impl SqliteStore {
     /// `visibility`), and handle them as [`SqliteStore::work_batch`] does; relay once more and
     /// commit. One report per stage.
     ///
-    /// Unlike a separate `claim`, the claims commit with the work: a pass that dies before its
-    /// commit (the process killed) leaves its messages as they were, attempts uncounted, ready
-    /// at once — a kill is not the message's fault. A handler that panics fails its message
-    /// only (released with backoff, dead-lettered once out of attempts); the rest commits.
+    /// The messages ready when the pass begins are claimed, their attempts counted, in a short
+    /// commit of their own first: a message that kills the process (not a panic: an abort)
+    /// is dead-lettered once out of attempts instead of killing every restart. A pass that
+    /// dies before its commit leaves nothing of its work; its claimed messages come back after
+    /// their visibility timeout (at once on restart). What a stage causes within the pass is
+    /// claimed in the pass itself. A handler that panics fails its message only (released
+    /// with backoff, dead-lettered once out of attempts); the rest commits.
     pub async fn work_pass<F>(
         &self,
         stages: Vec<Stage>,
@@ -351,24 +354,29 @@ impl SqliteStore {
         let now_at = instant("now", now)?;
         run_blocking(move || {
             let mut conn = inner.writer();
+            let claim = |c: &Connection, queue: &'static str, max: usize| {
+                claim_tx(c, queue, max, nanos(visibility), now_at, inner.max_attempts)
+            };
+            let mut ready: Vec<Vec<Message>> = Vec::with_capacity(stages.len());
+            {
+                let store = TxStore::begin(&mut conn)?;
+                for stage in &stages {
+                    ready.push(store.with(|c| claim(c, stage.queue, stage.max))?);
+                }
+                store.commit()?;
+            }
             let store = TxStore::begin(&mut conn)?;
             let clock = (now, now_at, inner.max_attempts);
             let mut reports = Vec::with_capacity(stages.len());
-            for stage in &stages {
+            for (stage, mut messages) in stages.iter().zip(ready) {
                 let mut report = BatchReport {
                     relayed: relay_all(&store, routes)?,
                     ..BatchReport::default()
                 };
-                let messages = store.with(|c| {
-                    claim_tx(
-                        c,
-                        stage.queue,
-                        stage.max,
-                        nanos(visibility),
-                        now_at,
-                        inner.max_attempts,
-                    )
-                })?;
+                let room = stage.max.saturating_sub(messages.len());
+                if room > 0 {
+                    messages.extend(store.with(|c| claim(c, stage.queue, room))?);
+                }
                 report.claimed = messages.len();
                 handle_messages(
                     &store,
