@@ -15,6 +15,29 @@ fn body(job: &ScoreJob) -> String {
     serde_json::to_string(job).unwrap()
 }
 
+/// Each batch delivered as one SQS event at minute 6, every message handled without failure.
+async fn deliver_in_batches<S>(
+    store: &S,
+    bus: &RecordingBus,
+    config: &Config,
+    batches: &[Vec<(&str, &str)>],
+) where
+    S: leadflow::ports::LeadStore + leadflow::ports::Outbox,
+{
+    for batch in batches {
+        let outcome = handle_score(
+            store,
+            bus,
+            config,
+            Scorer::rules("v1"),
+            &sqs_event(batch),
+            t0() + chrono::TimeDelta::minutes(6),
+        )
+        .await;
+        assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+    }
+}
+
 async fn jobs(store: &MemoryStore, n: usize) -> Vec<ScoreJob> {
     let events = (0..n)
         .map(|i| {
@@ -157,21 +180,16 @@ async fn out_of_order_deliveries_apply_each_event_once() {
     assert_eq!(jobs[0].lead_id, jobs[1].lead_id, "one lead");
     let (b_early, b_late) = (body(&jobs[0]), body(&jobs[1]));
     // The later event arrives first, then both again in the other order.
-    for batch in [
-        vec![("l", b_late.as_str())],
-        vec![("e", b_early.as_str()), ("l2", b_late.as_str())],
-    ] {
-        let outcome = handle_score(
-            &store,
-            &bus,
-            &config,
-            Scorer::rules("v1"),
-            &sqs_event(&batch),
-            t0() + chrono::TimeDelta::minutes(6),
-        )
-        .await;
-        assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
-    }
+    deliver_in_batches(
+        &store,
+        &bus,
+        &config,
+        &[
+            vec![("l", b_late.as_str())],
+            vec![("e", b_early.as_str()), ("l2", b_late.as_str())],
+        ],
+    )
+    .await;
     let lead = store.lead(&jobs[0].lead_id).await.unwrap().unwrap();
     assert_eq!(
         lead.version, 2,
@@ -206,22 +224,17 @@ async fn on_dynamodb_duplicates_and_out_of_order_deliveries_apply_each_event_onc
     );
     let jobs = accepted_jobs(&memory, vec![early, late]).await;
     let (b_early, b_late) = (body(&jobs[0]), body(&jobs[1]));
-    for batch in [
-        vec![("l", b_late.as_str()), ("l-again", b_late.as_str())],
-        vec![("e", b_early.as_str()), ("l2", b_late.as_str())],
-        vec![("e2", b_early.as_str())],
-    ] {
-        let outcome = handle_score(
-            &store,
-            &bus,
-            &config,
-            Scorer::rules("v1"),
-            &sqs_event(&batch),
-            t0() + chrono::TimeDelta::minutes(6),
-        )
-        .await;
-        assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
-    }
+    deliver_in_batches(
+        &store,
+        &bus,
+        &config,
+        &[
+            vec![("l", b_late.as_str()), ("l-again", b_late.as_str())],
+            vec![("e", b_early.as_str()), ("l2", b_late.as_str())],
+            vec![("e2", b_early.as_str())],
+        ],
+    )
+    .await;
     let lead = store.lead(&jobs[0].lead_id).await.unwrap().unwrap();
     assert_eq!(
         lead.version, 2,
