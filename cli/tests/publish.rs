@@ -233,3 +233,38 @@ fn backtest_with_data_but_nothing_published_says_so() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn a_version_too_large_for_an_ssm_parameter_is_refused_before_it_is_published() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let document = dir.path().join("published.json");
+    // A note of 9,000 characters: the document exceeds the advanced tier's 8 KB.
+    let note = "x".repeat(9_000);
+    let out = leadflow(&[
+        "publish",
+        "--data",
+        path(&data),
+        "--config",
+        path(&example_rules()),
+        "--by",
+        "ana",
+        "--note",
+        &note,
+        "--aws-document",
+        path(&document),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("--aws-document") && stderr.contains("8192"),
+        "{stderr}"
+    );
+    assert!(!document.exists(), "no document written");
+    let log = leadflow(&["changelog", "--data", path(&data)]);
+    assert!(
+        text(&log.stdout).contains("nothing published yet"),
+        "{}",
+        text(&log.stdout)
+    );
+}

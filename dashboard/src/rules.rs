@@ -5,8 +5,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use leadflow::config::{Config, NegativeEffect, NegativeTrigger};
-use leadflow::domain::condition::FieldCondition;
+use leadflow::config::{describe_conditions, Config, NegativeEffect, NegativeTrigger};
 use leadflow::domain::Tier;
 use leadflow_api::ApiStore;
 use maud::{html, Markup};
@@ -43,17 +42,6 @@ pub async fn show<S: ApiStore, V: VersionLog>(
     Ok(layout::page("Rules", Some(Nav::Rules), body))
 }
 
-fn when(conditions: &[FieldCondition]) -> String {
-    if conditions.is_empty() {
-        return "always".to_string();
-    }
-    conditions
-        .iter()
-        .map(|c| format!("{} {}", c.field, c.matcher.describe()))
-        .collect::<Vec<_>>()
-        .join(" and ")
-}
-
 fn signed(n: f64) -> String {
     if n > 0.0 {
         format!("+{}", points(n))
@@ -79,7 +67,7 @@ fn scoring(config: &Config) -> Markup {
                 thead { tr { th { "Rule" } th { "When" } th.num { "Points" } } }
                 tbody {
                     @for rule in &s.fit.rules {
-                        tr { td { (rule.name) } td { (when(std::slice::from_ref(&rule.condition))) } td.num { (signed(rule.points)) } }
+                        tr { td { (rule.name) } td { (describe_conditions(std::slice::from_ref(&rule.condition))) } td.num { (signed(rule.points)) } }
                     }
                 }
             }
@@ -100,7 +88,7 @@ fn scoring(config: &Config) -> Markup {
                     li {
                         strong { (rule.name) } ": "
                         @match &rule.trigger {
-                            NegativeTrigger::Field(c) => { "when " (when(std::slice::from_ref(c))) }
+                            NegativeTrigger::Field(c) => { "when " (describe_conditions(std::slice::from_ref(c))) }
                             NegativeTrigger::Signal(signal) => { "after a " (signal) " event" }
                         }
                         ", "
@@ -147,7 +135,7 @@ fn routing(config: &Config) -> Markup {
                 tbody {
                     @for (i, rule) in r.rules.iter().enumerate() {
                         tr {
-                            td { (i + 1) } td { (rule.name) } td { (when(&rule.when)) } td { (rule.team) }
+                            td { (i + 1) } td { (rule.name) } td { (describe_conditions(&rule.when)) } td { (rule.team) }
                             td { (teams.get(rule.team.as_str()).map(|ids| ids.join(", ")).unwrap_or_else(|| "no reps".into())) }
                         }
                     }

@@ -18,7 +18,7 @@ pub use env::{no_env, EnvLookup};
 pub use error::{ConfigError, ConfigErrors};
 pub use load::{line_of_key, load_str, validate, validate_rep, EXAMPLE_SOURCE};
 pub use model::*;
-pub use summary::{mask_secret, mask_url, summary};
+pub use summary::{describe_conditions, mask_secret, mask_url, summary};
 
 /// The contract's example, the built-in default configuration.
 pub const EXAMPLE_TOML: &str = include_str!("example.toml");

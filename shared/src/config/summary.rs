@@ -47,7 +47,8 @@ pub fn mask_url(url: &str) -> String {
     format!("{scheme}://{user}{host}{tail}")
 }
 
-fn when(conditions: &[FieldCondition]) -> String {
+/// Conditions in words: `always` for none, else each `field matcher`, joined by "and".
+pub fn describe_conditions(conditions: &[FieldCondition]) -> String {
     if conditions.is_empty() {
         return "always".to_string();
     }
@@ -98,7 +99,7 @@ fn scoring(config: &Config, out: &mut String) {
             "    {:+} {}: {}",
             rule.points,
             rule.name,
-            when(std::slice::from_ref(&rule.condition))
+            describe_conditions(std::slice::from_ref(&rule.condition))
         );
     }
     let e = &s.engagement;
@@ -127,7 +128,7 @@ fn scoring(config: &Config, out: &mut String) {
             NegativeEffect::Disqualify(reason) => format!("disqualify ({reason})"),
         };
         let trigger = match &rule.trigger {
-            NegativeTrigger::Field(c) => when(std::slice::from_ref(c)),
+            NegativeTrigger::Field(c) => describe_conditions(std::slice::from_ref(c)),
             NegativeTrigger::Signal(signal) => format!("on a {signal} event"),
         };
         let _ = writeln!(out, "    {effect} {}: {trigger}", rule.name);
@@ -166,7 +167,7 @@ fn routing(config: &Config, out: &mut String) {
             "  {}. {}: {} => team {} ({members})",
             i + 1,
             rule.name,
-            when(&rule.when),
+            describe_conditions(&rule.when),
             rule.team
         );
     }
