@@ -208,6 +208,9 @@ pub async fn post_disposition<S: ApiStore>(
     let lead = record_disposition(&state.store, &lead_id, &disposition, &config, state.now())
         .await
         .map_err(|e| use_case_error(e, Some(&lead_id)))?;
+    if let Some(team) = crate::wake::team_freed_by(&state, &lead).await {
+        crate::wake::wake_team(&state, &team).await;
+    }
     let history = state
         .store
         .history(&lead_id)
@@ -256,11 +259,13 @@ pub async fn put_rep<S: ApiStore>(
             .collect();
         return Err(ApiError::invalid("the rep is invalid", details));
     }
+    let team = rep.team.clone();
     state
         .store
         .put_rep(rep)
         .await
         .map_err(|e| ApiError::internal(&e))?;
+    crate::wake::wake_team(&state, &team).await;
     rep_view(&state, &rep_id).await
 }
 

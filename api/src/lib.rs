@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod segment;
 pub mod state;
 pub mod views;
+mod wake;
 
 use axum::extract::{Request, State};
 use axum::http::header;

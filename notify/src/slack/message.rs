@@ -87,6 +87,7 @@ fn kind_label(kind: AlertKind) -> &'static str {
         AlertKind::SlaBreached => "SLA breached",
         AlertKind::Reassigned => "Lead reassigned",
         AlertKind::FollowUpMissed => "Follow-up missed",
+        AlertKind::Escalated => "Escalated to the manager",
     }
 }
 

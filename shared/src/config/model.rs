@@ -262,6 +262,9 @@ pub enum AlertKind {
     SlaBreached,
     Reassigned,
     FollowUpMissed,
+    /// A reassignment found nobody new: the owner's manager is told. Sent when `notify_on`
+    /// names `escalated` or `sla_breached` (an escalation is the breach's next step).
+    Escalated,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -21,6 +21,9 @@ pub enum DomainEventKind {
     DispositionRecorded,
     /// Added to the contract's list: the follow-up cadence after first contact was missed.
     FollowUpMissed,
+    /// Added: a reassignment fell due with nobody new eligible; the owner keeps the lead and
+    /// their manager is alerted, once per SLA clock.
+    SlaEscalated,
 }
 
 impl DomainEventKind {
@@ -37,6 +40,7 @@ impl DomainEventKind {
             DomainEventKind::LeadDisqualified => "LeadDisqualified",
             DomainEventKind::DispositionRecorded => "DispositionRecorded",
             DomainEventKind::FollowUpMissed => "FollowUpMissed",
+            DomainEventKind::SlaEscalated => "SlaEscalated",
         }
     }
 }

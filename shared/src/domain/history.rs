@@ -28,10 +28,13 @@ pub enum HistoryKind {
     /// Added: a qualified lead nobody could take waits in the fallback queue (with the
     /// routing decision that said so).
     RoutingFallback,
+    /// Added: a reassignment fell due but nobody new could take the lead; the owner keeps
+    /// it and the manager is alerted (with the routing decision that said so).
+    Escalated,
 }
 
 impl HistoryKind {
-    pub const ALL: [HistoryKind; 12] = [
+    pub const ALL: [HistoryKind; 13] = [
         HistoryKind::Event,
         HistoryKind::Scored,
         HistoryKind::TierChanged,
@@ -44,6 +47,7 @@ impl HistoryKind {
         HistoryKind::Disqualified,
         HistoryKind::FollowUpMissed,
         HistoryKind::RoutingFallback,
+        HistoryKind::Escalated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,6 +64,7 @@ impl HistoryKind {
             HistoryKind::Disqualified => "disqualified",
             HistoryKind::FollowUpMissed => "follow_up_missed",
             HistoryKind::RoutingFallback => "routing_fallback",
+            HistoryKind::Escalated => "escalated",
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Sales reps: who may receive leads, how many at once, and when.
 
-use chrono::{DateTime, Datelike, NaiveTime, Utc, Weekday};
+use chrono::{DateTime, Datelike, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -84,6 +84,27 @@ pub struct WorkingHours {
 }
 
 impl WorkingHours {
+    /// The first instant after `now` at which a shift starts (within the next eight days;
+    /// `None` with no working day). A start that falls in a DST gap is taken at the gap's end.
+    pub fn next_shift_start(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let today = now.with_timezone(&self.timezone).date_naive();
+        (0..=8)
+            .filter_map(|d| today.checked_add_days(chrono::Days::new(d)))
+            .filter(|day| self.days.contains(&day.weekday()))
+            .filter_map(|day| {
+                let local = day.and_time(self.start);
+                self.timezone
+                    .from_local_datetime(&local)
+                    .earliest()
+                    .or_else(|| {
+                        let later = local + chrono::TimeDelta::hours(1);
+                        self.timezone.from_local_datetime(&later).earliest()
+                    })
+            })
+            .map(|start| start.with_timezone(&Utc))
+            .find(|start| *start > now)
+    }
+
     /// Whether `now` falls in a working shift. A shift belongs to the day it starts on.
     pub fn is_working(&self, now: DateTime<Utc>) -> bool {
         let local = now.with_timezone(&self.timezone);

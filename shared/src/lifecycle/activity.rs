@@ -36,10 +36,7 @@ pub struct EventInput<'a> {
 /// Why a lead is being rescored: its own event, or the decay schedule.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Trigger {
-    Event {
-        occurred_at: DateTime<Utc>,
-        total_before: f64,
-    },
+    Event { total_before: f64 },
     Decay,
 }
 
@@ -93,10 +90,7 @@ pub fn apply_event<'s>(
         json!({"event_id": input.event_id, "type": type_name}),
     )];
     let evaluation = scoring::evaluate_with(&lead, scoring, scorer, now);
-    let trigger = Trigger::Event {
-        occurred_at: input.occurred_at,
-        total_before,
-    };
+    let trigger = Trigger::Event { total_before };
     let mut t = apply_evaluation(lead, evaluation, trigger, input.event_id, config, now);
     history.append(&mut t.history);
     t.history = history;
@@ -265,13 +259,13 @@ fn apply_evaluation(
         }
         (_, Status::Recycled) => {
             let crossed_up = match trigger {
-                Trigger::Event {
-                    occurred_at,
-                    total_before,
-                } => {
-                    let after_recycle = lead.recycled_at.is_none_or(|r| occurred_at > r);
+                // Decided on the score as processed: the lead's score just before this event
+                // (decayed to now) and just after it. An event stamped before the recycle but
+                // processed after it counts like any other: comparing stamps with the recycle
+                // time made the outcome depend on the clients' clocks.
+                Trigger::Event { total_before, .. } => {
                     let threshold = config.scoring.mql_threshold;
-                    after_recycle && total_before < threshold && lead.score.total >= threshold
+                    total_before < threshold && lead.score.total >= threshold
                 }
                 Trigger::Decay => false,
             };

@@ -84,6 +84,28 @@ pub fn availability(
     Ok(())
 }
 
+/// The first instant after `now` at which the passing of time alone (leave ending, a shift
+/// starting) could make the rep available; `None` when only a change to the rep or to their
+/// leads can (inactive, at capacity), or when nothing waits on time.
+pub fn next_available_at(
+    load: &RepLoad,
+    respect_working_hours: bool,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let rep = &load.rep;
+    if !rep.active || load.is_at_capacity() {
+        return None;
+    }
+    let back = rep.out_of_office_until.filter(|until| *until > now);
+    let from = back.unwrap_or(now);
+    let hours = rep.working_hours.as_ref().filter(|_| respect_working_hours);
+    let at = match hours {
+        Some(wh) if !wh.is_working(from) => wh.next_shift_start(from)?,
+        _ => from,
+    };
+    (at > now).then_some(at)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +177,41 @@ mod tests {
         // 01:00 UTC is 10:00 in Tokyo.
         let tokyo_morning = Utc.with_ymd_and_hms(2026, 11, 24, 1, 0, 0).unwrap();
         assert_eq!(availability(&l, true, tokyo_morning), Ok(()));
+    }
+
+    #[test]
+    fn the_next_instant_time_alone_makes_a_rep_available() {
+        let mut l = load(0);
+        l.rep.working_hours = Some(WorkingHours {
+            timezone: chrono_tz::Asia::Tokyo,
+            days: vec![
+                Weekday::Mon,
+                Weekday::Tue,
+                Weekday::Wed,
+                Weekday::Thu,
+                Weekday::Fri,
+            ],
+            start: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+            end: NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
+        });
+        // Tuesday 19:00 in Tokyo: Wednesday 09:00 there, 00:00 UTC.
+        let wednesday = Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).unwrap();
+        assert_eq!(next_available_at(&l, true, now()), Some(wednesday));
+        assert_eq!(next_available_at(&l, false, now()), None, "available now");
+        // On leave until Friday 12:00 UTC (21:00 in Tokyo): the Monday shift after.
+        l.rep.out_of_office_until = Some(Utc.with_ymd_and_hms(2026, 11, 27, 12, 0, 0).unwrap());
+        let monday = Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap();
+        assert_eq!(next_available_at(&l, true, now()), Some(monday));
+        assert_eq!(
+            next_available_at(&l, false, now()),
+            l.rep.out_of_office_until
+        );
+        // Inactive or full: only a change to the rep or their leads helps.
+        l.rep.active = false;
+        assert_eq!(next_available_at(&l, true, now()), None);
+        let mut full = load(25);
+        full.rep.out_of_office_until = Some(now() + Duration::hours(1));
+        assert_eq!(next_available_at(&full, false, now()), None);
     }
 
     #[test]

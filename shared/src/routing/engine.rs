@@ -19,7 +19,9 @@ use crate::domain::Lead;
 /// - `reassign_from`: the owner the lead is being taken from, if any.
 ///
 /// Reps who owned this lead before (`previous_owners`, its current owner and `reassign_from`)
-/// get it only when nobody else eligible can.
+/// get it only when nobody else eligible can. On a reassignment, the reps who held it in the
+/// current SLA episode (the clock's `episode_owners`, the owner, `reassign_from`) never get
+/// it back: with nobody new the decision is a fallback, and the owner keeps the lead.
 pub fn route(
     lead: &Lead,
     config: &RoutingConfig,
@@ -33,6 +35,15 @@ pub fn route(
         lead.previous_owners.iter().any(|p| p == id)
             || lead.owner_id() == Some(id)
             || reassign_from == Some(id)
+    };
+    let held_this_episode = |id: &str| {
+        reassign_from.is_some()
+            && (reassign_from == Some(id)
+                || lead.owner_id() == Some(id)
+                || lead
+                    .sla
+                    .as_ref()
+                    .is_some_and(|c| c.episode_owners.iter().any(|p| p == id)))
     };
     let rule = first_match(&config.rules, lead);
     let team = rule.map(|r| r.team.as_str());
@@ -57,9 +68,11 @@ pub fn route(
 
     let verdict_of = |id: &str, availability: Result<(), SkipReason>| match availability {
         Err(reason) => Verdict::Skipped { reason },
-        Ok(()) if someone_fresh && owned_before(id) => Verdict::Skipped {
-            reason: SkipReason::PreviousOwner,
-        },
+        Ok(()) if (someone_fresh && owned_before(id)) || held_this_episode(id) => {
+            Verdict::Skipped {
+                reason: SkipReason::PreviousOwner,
+            }
+        }
         Ok(()) => Verdict::Eligible,
     };
     let candidates: Vec<Candidate> = members
@@ -115,24 +128,30 @@ pub fn route(
             rotate(&mut decision, config.strategy, pool, team, &present, &fresh);
             return decision;
         }
-        if let Some(owner) = account_available {
+        let account_returning = account_available.filter(|o| !held_this_episode(&o.rep_id));
+        if let Some(owner) = account_returning {
             decision.outcome = assigned(&owner.rep_id, Via::AccountOwner);
             decision.previous_owner_only = true;
             return decision;
         }
-        if !present.is_empty() {
+        let returning: Vec<Contender> = present
+            .iter()
+            .filter(|c| !held_this_episode(c.rep_id))
+            .copied()
+            .collect();
+        if !returning.is_empty() {
             rotate(
                 &mut decision,
                 config.strategy,
                 pool,
                 team,
                 &present,
-                &present,
+                &returning,
             );
             decision.previous_owner_only = true;
             return decision;
         }
-    } else if let Some(owner) = account_available {
+    } else if let Some(owner) = account_available.filter(|o| !held_this_episode(&o.rep_id)) {
         decision.outcome = assigned(&owner.rep_id, Via::AccountOwner);
         decision.previous_owner_only = true;
     }

@@ -14,7 +14,7 @@ pub mod rules;
 pub mod strategy;
 
 pub use decision::{ApplyError, Candidate, FallbackReason, Outcome, RoutingDecision, Verdict, Via};
-pub use eligibility::{availability, RepLoad, SkipReason};
+pub use eligibility::{availability, next_available_at, RepLoad, SkipReason};
 pub use engine::route;
 pub use pool::{stride, Change, Pool, PoolStates, PoolUpdate, Slot, StalePool, STRIDE_UNIT};
 pub use rules::{first_match, rule_matches};

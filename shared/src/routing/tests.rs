@@ -459,8 +459,59 @@ fn a_previous_owner_is_chosen_when_nobody_else_is_eligible_and_the_decision_says
     assert_eq!(d.assigned_rep(), Some("ana"));
     assert!(d.previous_owner_only);
     assert_eq!(verdict(&d, "ana"), Verdict::Eligible);
-    assert_eq!(verdict(&d, "ben"), Verdict::Eligible);
+    // The rep the lead is taken from never gets it back in the same reassignment.
+    assert_eq!(verdict(&d, "ben"), skipped(SkipReason::PreviousOwner));
     assert_eq!(verdict(&d, "cy"), skipped(SkipReason::Inactive));
+}
+
+#[test]
+fn a_reassignment_never_goes_back_to_a_rep_who_had_the_lead_in_this_episode() {
+    // ana had the lead, then ben; nobody else is in the team: no ping-pong back to ana.
+    let reps = roster(&[("ana", "inbound"), ("ben", "inbound")]);
+    let cfg = config("round_robin", "");
+    let mut l = lead("US");
+    l.previous_owners = vec!["ana".into()];
+    let mut clock = crate::sla::SlaClock::waiting(l.tier, "ben", now(), now());
+    clock.episode_owners = vec!["ana".into()];
+    l.sla = Some(clock);
+    let d = route(
+        &l,
+        &cfg,
+        &reps,
+        &PoolStates::default(),
+        None,
+        Some("ben"),
+        now(),
+    );
+    assert_eq!(d.assigned_rep(), None, "{d:?}");
+    assert_eq!(verdict(&d, "ana"), skipped(SkipReason::PreviousOwner));
+    assert_eq!(verdict(&d, "ben"), skipped(SkipReason::PreviousOwner));
+    // Not an account owner from the episode either.
+    let cfg = config("round_robin", "account_match = true");
+    let d = route(
+        &l,
+        &cfg,
+        &reps,
+        &PoolStates::default(),
+        Some("ana"),
+        Some("ben"),
+        now(),
+    );
+    assert_eq!(d.assigned_rep(), None, "{d:?}");
+    // Routing an unowned lead (a new episode) may still fall back on a previous owner.
+    let mut fresh = l.clone();
+    fresh.sla = None;
+    fresh.previous_owners = vec!["ana".into(), "ben".into()];
+    let d = route(
+        &fresh,
+        &config("round_robin", ""),
+        &reps,
+        &PoolStates::default(),
+        None,
+        None,
+        now(),
+    );
+    assert!(d.assigned_rep().is_some() && d.previous_owner_only, "{d:?}");
 }
 
 #[test]

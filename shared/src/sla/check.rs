@@ -15,7 +15,9 @@ pub enum SlaAction {
     /// The first-response deadline passed with no response: alert, once per assignment.
     Breach,
     /// `reassign_after` passed since the deadline, still no response: route the lead anew,
-    /// leaving out its previous owners. The new assignment starts a new clock.
+    /// leaving out every rep who had it in this episode. The new assignment starts a new
+    /// clock; with nobody new eligible the owner keeps it and the manager is alerted
+    /// ([`escalate`]).
     Reassign,
     /// The follow-up window ended with fewer touches than the cadence asks, on an open lead.
     FollowUpMissed,
@@ -53,8 +55,9 @@ pub fn check(clock: &SlaClock, status: Status, now: DateTime<Utc>) -> Vec<SlaAct
         if clock.breached_at.is_none() && now >= clock.first_response_due_at {
             due.push(SlaAction::Breach);
         }
-        // reassign_at is never before the deadline, so a breach is recorded first.
-        if clock.reassign_at.is_some_and(|at| now >= at) {
+        // reassign_at is never before the deadline, so a breach is recorded first. Once a
+        // reassignment found nobody new (escalated), it is not tried again on this clock.
+        if clock.escalated_at.is_none() && clock.reassign_at.is_some_and(|at| now >= at) {
             due.push(SlaAction::Reassign);
         }
     } else if follow_up_missed(clock, now) {
@@ -71,6 +74,7 @@ fn follow_up_missed(clock: &SlaClock, now: DateTime<Utc>) -> bool {
 
 /// Record on the clock that `action` was taken at `now`. Applying an action twice keeps the
 /// first instant. After `Reassign` the clock is closed; the caller starts the next one.
+/// (A reassignment that found nobody is recorded with [`escalate`] instead.)
 pub fn apply(clock: &mut SlaClock, action: SlaAction, now: DateTime<Utc>) {
     let slot = match action {
         SlaAction::Breach => &mut clock.breached_at,
@@ -92,4 +96,13 @@ pub fn breach_entry(clock: &SlaClock, now: DateTime<Utc>) -> HistoryEntry {
             "first_response_due_at": clock.first_response_due_at,
         }),
     )
+}
+
+/// Record that a reassignment fell due at `now` with nobody new to take the lead: the clock
+/// stays open for the owner's first response, and no reassignment is due on it any more.
+/// Returns whether this is the first such record (the escalation alerts once).
+pub fn escalate(clock: &mut SlaClock, now: DateTime<Utc>) -> bool {
+    let first = clock.escalated_at.is_none();
+    clock.escalated_at.get_or_insert(now);
+    first
 }

@@ -17,7 +17,7 @@
 mod check;
 mod timing;
 
-pub use check::{apply, breach_entry, check, SlaAction};
+pub use check::{apply, breach_entry, check, escalate, SlaAction};
 pub use timing::{next_due, record_response, start, SlaOutcome};
 
 use chrono::{DateTime, Utc};
@@ -51,6 +51,15 @@ pub struct SlaClock {
     /// Nothing is due on a closed clock.
     #[serde(default)]
     pub closed_at: Option<DateTime<Utc>>,
+    /// Reps who held the lead earlier in this SLA episode (from the routing of an unowned
+    /// lead until its first response or until it leaves the owned statuses): a reassignment
+    /// never gives it back to one of them, so a lead nobody answers cannot ping-pong.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub episode_owners: Vec<RepId>,
+    /// When a reassignment fell due with nobody new eligible: the owner keeps the lead, the
+    /// manager was alerted once, and nothing more is due on this clock until a response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalated_at: Option<DateTime<Utc>>,
 }
 
 impl SlaClock {
@@ -75,6 +84,8 @@ impl SlaClock {
             follow_up_missed_at: None,
             follow_up_touches: 0,
             closed_at: None,
+            episode_owners: Vec::new(),
+            escalated_at: None,
         }
     }
 }

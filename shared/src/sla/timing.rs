@@ -64,7 +64,7 @@ pub fn next_due(clock: &SlaClock) -> Option<DateTime<Utc>> {
     if clock.responded_at.is_none() {
         return match clock.breached_at {
             None => Some(clock.first_response_due_at),
-            Some(_) => clock.reassign_at,
+            Some(_) => clock.reassign_at.filter(|_| clock.escalated_at.is_none()),
         };
     }
     if clock.follow_up_missed_at.is_none() && clock.touches < clock.follow_up_touches {

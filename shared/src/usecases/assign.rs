@@ -85,15 +85,27 @@ pub fn assign(
             lead.previous_owners.push(old.rep_id);
         }
     }
+    // A reassignment continues the SLA episode: whoever had the lead in it is remembered on
+    // the next clock. Routing an unowned lead starts a new episode.
+    let mut episode_owners = Vec::new();
     if let Some(clock) = lead.sla.as_mut() {
         sla::apply(clock, sla::SlaAction::Close, now);
+        if let Some(from) = &current {
+            episode_owners = clock.episode_owners.clone();
+            if !episode_owners.contains(from) {
+                episode_owners.push(from.clone());
+            }
+        }
     }
     lead.owner = Some(Owner {
         rep_id: rep_id.clone(),
         assigned_at: now,
     });
     lead.status = Status::Assigned;
-    lead.sla = sla::start(lead.tier, &rep_id, now, &config.sla);
+    lead.sla = sla::start(lead.tier, &rep_id, now, &config.sla).map(|mut clock| {
+        clock.episode_owners = episode_owners;
+        clock
+    });
     lead.route_retry_at = None;
     lead.waiting_since = None;
 

@@ -11,6 +11,7 @@ pub mod relay;
 pub mod route;
 pub mod score;
 pub mod sla_check;
+pub mod wake;
 
 use chrono::{DateTime, Utc};
 

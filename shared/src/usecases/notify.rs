@@ -21,9 +21,13 @@ pub fn alert_for(
         DomainEventKind::SlaBreached => AlertKind::SlaBreached,
         DomainEventKind::LeadReassigned => AlertKind::Reassigned,
         DomainEventKind::FollowUpMissed => AlertKind::FollowUpMissed,
+        DomainEventKind::SlaEscalated => AlertKind::Escalated,
         _ => return None,
     };
-    if !config.alerts.notify_on.contains(&kind) {
+    let notify_on = &config.alerts.notify_on;
+    let wanted = notify_on.contains(&kind)
+        || (kind == AlertKind::Escalated && notify_on.contains(&AlertKind::SlaBreached));
+    if !wanted {
         return None;
     }
     let who = lead_label(lead);
@@ -47,6 +51,17 @@ pub fn alert_for(
             format!("Reassigned to {rep_name} (from {from}): {who}")
         }
         AlertKind::FollowUpMissed => format!("Follow-up cadence missed by {rep_name} on {who}"),
+        AlertKind::Escalated => {
+            let team = event
+                .detail
+                .get("team")
+                .and_then(Value::as_str)
+                .map_or_else(|| "the team".to_string(), |t| format!("the {t} team"));
+            format!(
+                "Escalation: {rep_name} still has not contacted {who} (tier {}), and nobody else in {team} can take the lead, so it stays with {rep_name}",
+                lead.tier
+            )
+        }
     };
     let mut body = format!(
         "Score {:.0} (tier {}), lead {}",
@@ -76,7 +91,7 @@ pub fn alert_for(
         slack_user: rep.and_then(|r| r.slack_user.clone()),
         manager_email: rep
             .and_then(|r| r.manager_email.clone())
-            .filter(|_| kind == AlertKind::SlaBreached),
+            .filter(|_| matches!(kind, AlertKind::SlaBreached | AlertKind::Escalated)),
         tier: lead.tier,
         score: lead.score.total,
         title,

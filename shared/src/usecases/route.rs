@@ -63,8 +63,7 @@ async fn attempt<S: LeadStore + RepStore>(
             status: lead.status,
         });
     }
-    let write = decide(store, lead, reassign_from, config, now).await?;
-    let Some(write) = write else {
+    let Some(write) = decide(store, lead, reassign_from, config, now).await?.write else {
         return Ok(RouteOutcome::NotNeeded {
             status: Status::Assigned,
         });
@@ -85,14 +84,20 @@ async fn attempt<S: LeadStore + RepStore>(
     })
 }
 
-/// The write that routes `lead`, or `None` when it stays as it is.
+/// A routing decision and the write that carries it out (`None` when the lead stays as it is).
+pub(crate) struct Decided {
+    pub decision: routing::RoutingDecision,
+    pub write: Option<LeadWrite>,
+}
+
+/// Decide who gets `lead` and the write that routes it.
 pub(crate) async fn decide<S: LeadStore + RepStore>(
     store: &S,
     lead: Lead,
     reassign_from: Option<&RepId>,
     config: &Config,
     now: DateTime<Utc>,
-) -> Result<Option<LeadWrite>, UseCaseError> {
+) -> Result<Decided, UseCaseError> {
     let reps = store.reps().await?;
     let pools = store.pools().await?;
     let account_owner = match lead.company_domain() {
@@ -110,9 +115,22 @@ pub(crate) async fn decide<S: LeadStore + RepStore>(
     );
     let before = lead.clone();
     let cause = cause("route", &lead, now);
-    Ok(match assign(lead, &decision, config, &cause, now) {
+    let write = match assign(lead, &decision, config, &cause, now) {
         AssignResult::Unchanged => None,
-        AssignResult::Fallback { lead, history } => {
+        AssignResult::Fallback { mut lead, history } => {
+            // Try again no later than the instant a rep of the team comes on shift or back
+            // from leave: a waiting lead is not left for the backoff's full length.
+            let team = decision.team.as_deref();
+            let comes_free = reps
+                .iter()
+                .filter(|r| Some(r.rep.team.as_str()) == team)
+                .filter_map(|r| {
+                    routing::next_available_at(r, config.routing.respect_working_hours, now)
+                })
+                .min();
+            if let (Some(at), Some(retry)) = (comes_free, lead.route_retry_at) {
+                lead.route_retry_at = Some(retry.min(at));
+            }
             let mut w = LeadWrite::over(*lead, Default::default());
             w.due = due_times(&w.lead, config);
             w.history = history.into_iter().collect();
@@ -129,5 +147,6 @@ pub(crate) async fn decide<S: LeadStore + RepStore>(
             w.account_owner = a.account_owner;
             Some(w)
         }
-    })
+    };
+    Ok(Decided { decision, write })
 }

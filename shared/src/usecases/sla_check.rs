@@ -8,8 +8,9 @@ use serde_json::json;
 use super::route::decide;
 use super::{cause, due_times, load_changes, with_retries, UseCaseError};
 use crate::config::Config;
-use crate::domain::{DomainEvent, DomainEventKind, HistoryEntry, HistoryKind, LeadId};
+use crate::domain::{DomainEvent, DomainEventKind, HistoryEntry, HistoryKind, Lead, LeadId, RepId};
 use crate::ports::{DueKind, LeadStore, LeadWrite, RepStore};
+use crate::routing::RoutingDecision;
 use crate::sla::{self, SlaAction};
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -19,6 +20,8 @@ pub struct SlaReport {
     pub reassigned: usize,
     pub follow_ups_missed: usize,
     pub closed: usize,
+    /// Reassignments due with nobody new eligible: the owner kept the lead, the manager was told.
+    pub escalated: usize,
     /// Leads that could not be checked this time (they stay due and are retried).
     pub failed: Vec<(LeadId, String)>,
 }
@@ -34,7 +37,8 @@ pub async fn check_slas<S: LeadStore + RepStore>(
     for id in store.due(DueKind::Sla, now, limit).await? {
         report.checked += 1;
         match with_retries(&id, || check_one(store, &id, config, now)).await {
-            Ok(done) => {
+            Ok((done, escalated)) => {
+                report.escalated += usize::from(escalated);
                 for action in done {
                     match action {
                         SlaAction::Breach => report.breached += 1,
@@ -50,15 +54,16 @@ pub async fn check_slas<S: LeadStore + RepStore>(
     Ok(report)
 }
 
-/// The actions recorded on one lead (a reassignment counts only if someone else took it).
+/// The actions recorded on one lead (a reassignment counts only if someone else took it), and
+/// whether a reassignment that found nobody new escalated.
 async fn check_one<S: LeadStore + RepStore>(
     store: &S,
     id: &str,
     config: &Config,
     now: DateTime<Utc>,
-) -> Result<Vec<SlaAction>, UseCaseError> {
+) -> Result<(Vec<SlaAction>, bool), UseCaseError> {
     let Some(mut lead) = store.lead(id).await? else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), false));
     };
     let before = lead.clone();
     let actions = lead
@@ -73,6 +78,11 @@ async fn check_one<S: LeadStore + RepStore>(
     let mut done = Vec::new();
     for action in actions {
         let clock = lead.sla.as_mut().expect("actions come from a clock");
+        if action == SlaAction::Reassign {
+            // Not applied yet: the clock closes only if someone new takes the lead.
+            reassign_from = Some(clock.rep_id.clone());
+            continue;
+        }
         sla::apply(clock, action, now);
         let clock = clock.clone();
         let detail = json!({
@@ -106,34 +116,75 @@ async fn check_one<S: LeadStore + RepStore>(
                     detail,
                 ));
             }
-            SlaAction::Reassign => reassign_from = Some(clock.rep_id.clone()),
-            SlaAction::Close => {}
+            SlaAction::Reassign | SlaAction::Close => {}
         }
-        if action != SlaAction::Reassign {
-            done.push(action);
-        }
+        done.push(action);
     }
 
-    let routed = match &reassign_from {
-        Some(from) => decide(store, lead.clone(), Some(from), config, now).await?,
-        None => None,
-    };
-    let mut write = match routed {
-        Some(w) if w.lead.owner_id() != reassign_from.as_deref() && w.lead.owner.is_some() => {
-            done.push(SlaAction::Reassign);
-            w
+    let mut escalated = false;
+    let mut routed = None;
+    if let Some(from) = &reassign_from {
+        let decided = decide(store, lead.clone(), Some(from), config, now).await?;
+        match decided.write {
+            Some(w) if w.lead.owner.is_some() && w.lead.owner_id() != Some(from.as_str()) => {
+                done.push(SlaAction::Reassign);
+                routed = Some(w);
+            }
+            _ => {
+                let clock = lead
+                    .sla
+                    .as_mut()
+                    .expect("a reassignment comes from a clock");
+                if sla::escalate(clock, now) {
+                    escalated = true;
+                    let (entry, event) = escalation(&lead, from, &decided.decision, &c, now);
+                    history.push(entry);
+                    events.push(event);
+                }
+            }
         }
-        _ => {
-            let mut w = LeadWrite::over(lead, Default::default());
-            w.due = due_times(&w.lead, config);
-            w
-        }
-    };
+    }
+    let mut write = routed.unwrap_or_else(|| {
+        let mut w = LeadWrite::over(lead, Default::default());
+        w.due = due_times(&w.lead, config);
+        w
+    });
     write.rep_load = load_changes(&before, &write.lead);
     history.append(&mut write.history);
     events.append(&mut write.events);
     write.history = history;
     write.events = events;
     store.write_lead(write).await?;
-    Ok(done)
+    Ok((done, escalated))
+}
+
+/// The history entry (with the routing decision that found nobody) and the `SlaEscalated`
+/// event of a reassignment that could not happen: `from` keeps the lead.
+fn escalation(
+    lead: &Lead,
+    from: &RepId,
+    decision: &RoutingDecision,
+    cause: &str,
+    now: DateTime<Utc>,
+) -> (HistoryEntry, DomainEvent) {
+    let clock = lead.sla.as_ref().expect("an escalation comes from a clock");
+    let mut detail = serde_json::to_value(decision).expect("a routing decision serialises");
+    if let Some(map) = detail.as_object_mut() {
+        map.insert("rep_id".into(), json!(from));
+        map.insert("kept_by".into(), json!(from));
+        map.insert("episode_owners".into(), json!(clock.episode_owners));
+    }
+    let entry = HistoryEntry::new(now, HistoryKind::Escalated, detail);
+    let event = DomainEvent::new(
+        cause,
+        DomainEventKind::SlaEscalated,
+        &lead.id,
+        now,
+        json!({
+            "rep_id": from, "tier": clock.tier, "score": lead.score.total,
+            "assigned_at": clock.assigned_at, "first_response_due_at": clock.first_response_due_at,
+            "team": decision.team, "episode_owners": clock.episode_owners,
+        }),
+    );
+    (entry, event)
 }

@@ -629,3 +629,214 @@ async fn a_version_conflict_is_retried_and_endless_conflicts_give_up() {
         .unwrap_err();
     assert!(matches!(err, UseCaseError::TooManyConflicts(_)), "{err:?}");
 }
+
+/// The default config with the inbound team cut down to `keep` (tier A: 5m, reassign after 15m).
+async fn inbound_team_of(keep: &[&str]) -> (Config, MemoryStore) {
+    let mut config = Config::default();
+    config
+        .reps
+        .retain(|r| r.team != "inbound" || keep.contains(&r.id.as_str()));
+    let store = store_with_reps(&config).await;
+    (config, store)
+}
+
+fn count_events(store: &MemoryStore, kind: Ev) -> usize {
+    store.all_events().iter().filter(|e| e.kind == kind).count()
+}
+
+fn contacted(rep: &str, at: DateTime<Utc>) -> Disposition {
+    Disposition {
+        outcome: Outcome::Contacted,
+        rep_id: rep.into(),
+        occurred_at: Some(at),
+        reason: None,
+        amount: None,
+        note: None,
+    }
+}
+
+#[tokio::test]
+async fn a_reassignment_with_nobody_else_eligible_keeps_the_owner_and_escalates_once() {
+    // Issue 12, defect 1: the clock was closed and the later contact never recorded.
+    let (config, store) = inbound_team_of(&["ana"]).await;
+    let id = ingest_and_score(
+        &store,
+        &config,
+        ideal_event("e1", "zoe@acme.io", "demo_request"),
+    )
+    .await;
+    route_lead(&store, &id, &config, t0()).await.unwrap();
+    let r = check_slas(&store, &config, t0() + mins(5), 10)
+        .await
+        .unwrap();
+    assert_eq!(r.breached, 1);
+    let r = check_slas(&store, &config, t0() + mins(20), 10)
+        .await
+        .unwrap();
+    assert_eq!((r.reassigned, r.escalated), (0, 1), "{r:?}");
+    let lead = store.lead(&id).await.unwrap().unwrap();
+    assert_eq!(lead.owner_id(), Some("ana"));
+    assert_eq!(lead.status, Status::Assigned);
+    let clock = lead.sla.clone().unwrap();
+    assert!(clock.closed_at.is_none() && clock.escalated_at.is_some());
+    let history = store.history(&id).await.unwrap();
+    let skipped = history
+        .iter()
+        .find(|h| h.kind == HistoryKind::Escalated)
+        .expect("the history says the reassignment was skipped");
+    assert_eq!(skipped.detail()["kept_by"], "ana");
+    assert_eq!(skipped.detail()["reason"], "no_eligible_rep");
+    // Nothing more is due on the clock: no second escalation, no reassignment, ever.
+    assert!(store
+        .due(DueKind::Sla, t0() + mins(600), 10)
+        .await
+        .unwrap()
+        .is_empty());
+    for m in [21, 40, 600] {
+        let r = check_slas(&store, &config, t0() + mins(m), 10)
+            .await
+            .unwrap();
+        assert_eq!((r.checked, r.escalated), (0, 0));
+    }
+    assert_eq!(count_events(&store, Ev::SlaEscalated), 1);
+    assert_eq!(count_events(&store, Ev::LeadReassigned), 0);
+    // The escalation alerts the manager, in words.
+    let event = store
+        .all_events()
+        .into_iter()
+        .find(|e| e.kind == Ev::SlaEscalated)
+        .unwrap();
+    let reps = crate::ports::RepStore::reps(&store).await.unwrap();
+    let ana = &reps.iter().find(|r| r.rep.id == "ana").unwrap().rep;
+    let alert = super::notify::alert_for(&event, &lead, Some(ana), &config).unwrap();
+    assert_eq!(alert.kind, crate::config::AlertKind::Escalated);
+    assert!(alert.title.contains("Ana Diaz"), "{}", alert.title);
+    assert_eq!(alert.manager_email, ana.manager_email);
+
+    // The owner's later contact is the first response.
+    record_disposition(
+        &store,
+        &id,
+        &contacted("ana", t0() + mins(45)),
+        &config,
+        t0() + mins(45),
+    )
+    .await
+    .unwrap();
+    let lead = store.lead(&id).await.unwrap().unwrap();
+    assert_eq!(lead.sla.unwrap().responded_at, Some(t0() + mins(45)));
+}
+
+#[tokio::test]
+async fn a_lead_nobody_answers_never_ping_pongs_between_two_reps() {
+    // Issue 12, defect 2: ana -> ben -> ana -> ben, forever.
+    let (config, store) = inbound_team_of(&["ana", "ben"]).await;
+    let id = ingest_and_score(
+        &store,
+        &config,
+        ideal_event("e1", "zoe@acme.io", "demo_request"),
+    )
+    .await;
+    route_lead(&store, &id, &config, t0()).await.unwrap();
+    let first = store
+        .lead(&id)
+        .await
+        .unwrap()
+        .unwrap()
+        .owner_id()
+        .unwrap()
+        .to_string();
+    // Check every minute for four hours, as the schedule would.
+    for m in 1..=240 {
+        check_slas(&store, &config, t0() + mins(m), 10)
+            .await
+            .unwrap();
+    }
+    let lead = store.lead(&id).await.unwrap().unwrap();
+    let second = lead.owner_id().unwrap().to_string();
+    assert_ne!(first, second);
+    assert_eq!(
+        lead.sla.as_ref().unwrap().episode_owners,
+        vec![first.clone()]
+    );
+    assert_eq!(
+        count_events(&store, Ev::LeadReassigned),
+        1,
+        "eligible reps - 1"
+    );
+    assert_eq!(count_events(&store, Ev::SlaBreached), 2, "one per clock");
+    assert_eq!(count_events(&store, Ev::SlaEscalated), 1);
+    let loads = crate::ports::RepStore::reps(&store).await.unwrap();
+    let load = |id: &str| loads.iter().find(|r| r.rep.id == id).unwrap().open_leads;
+    assert_eq!((load(&first), load(&second)), (0, 1));
+}
+
+#[tokio::test]
+async fn a_recycled_lead_is_reactivated_by_the_score_as_processed_whatever_the_stamps() {
+    // Issue 12, defect 4: events stamped a little before the recycle (client clocks, whole
+    // seconds) left the lead recycled forever.
+    let (config, store) = inbound_team_of(&["ana", "ben"]).await;
+    let id = ingest_and_score(
+        &store,
+        &config,
+        ideal_event("e1", "zoe@acme.io", "demo_request"),
+    )
+    .await;
+    route_lead(&store, &id, &config, t0()).await.unwrap();
+    let owner = store
+        .lead(&id)
+        .await
+        .unwrap()
+        .unwrap()
+        .owner_id()
+        .unwrap()
+        .to_string();
+    let recycle_at = t0() + mins(10) + TimeDelta::milliseconds(600);
+    let recycle = Disposition {
+        outcome: Outcome::Recycled,
+        rep_id: owner,
+        occurred_at: None,
+        reason: Some("not_ready".into()),
+        amount: None,
+        note: None,
+    };
+    record_disposition(&store, &id, &recycle, &config, recycle_at)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.lead(&id).await.unwrap().unwrap().status,
+        Status::Recycled
+    );
+
+    let mut identify = ideal_event("e2", "zoe@acme.io", "identify");
+    identify.occurred_at = recycle_at - TimeDelta::milliseconds(500);
+    identify.attributes = [
+        ("title", AttrValue::from("Analyst")),
+        ("company_size", AttrValue::from(10i64)),
+        ("industry", AttrValue::from("retail")),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let mut demo = ideal_event("e3", "zoe@acme.io", "demo_request");
+    demo.attributes = Attributes::default();
+    // Stamped in whole seconds by the client: before the recycle's instant.
+    demo.occurred_at = t0() + mins(10);
+    let processed = recycle_at + TimeDelta::seconds(1);
+    for ev in [identify, demo] {
+        ingest(&store, vec![ev], processed).await.unwrap();
+        for job in store.take_score_jobs() {
+            score_event(&store, &job, &config, "v1", processed)
+                .await
+                .unwrap();
+        }
+    }
+    let lead = store.lead(&id).await.unwrap().unwrap();
+    assert!(lead.score.total >= config.scoring.mql_threshold);
+    assert_eq!(lead.status, Status::Mql, "reactivated");
+    assert_eq!(count_events(&store, Ev::LeadReactivated), 1);
+    assert!(matches!(
+        route_lead(&store, &id, &config, processed).await.unwrap(),
+        RouteOutcome::Assigned { .. }
+    ));
+}
