@@ -13,7 +13,7 @@ use leadflow::lifecycle::disposition::{Disposition, Outcome as Disp};
 use leadflow::ports::{
     Alert, DueKind, LeadStore, Notifier, NotifyError, Outbox, RepStore, ScoreJob,
 };
-use leadflow::routing::{self, Outcome};
+use leadflow::routing;
 use leadflow::scoring::{self, Scorer};
 use leadflow::usecases::decay::run_decay;
 use leadflow::usecases::disposition::record_disposition;
@@ -956,35 +956,25 @@ impl Sim {
                 }
             }
         }
-        // Waiting leads are routed within a second of a rep becoming eligible.
-        let pools = block(self.store().pools()).map_err(uc)?;
+        // Waiting leads are routed within a second of a rep of their team becoming eligible.
         let mut still = HashMap::new();
         for l in leads
             .iter()
             .filter(|l| l.status == Status::Mql && l.owner.is_none())
         {
-            let account = match l.company_domain() {
-                Some(d) if self.config.routing.account_match => {
-                    block(self.store().account_owner(&d)).map_err(uc)?
-                }
-                _ => None,
-            };
-            let decision = routing::route(
-                l,
-                &self.config.routing,
-                &reps,
-                &pools,
-                account.as_deref(),
-                None,
-                now,
-            );
-            if let Outcome::Assigned { rep_id, .. } = &decision.outcome {
+            let team = routing::first_match(&self.config.routing.rules, l).map(|r| r.team.clone());
+            let eligible = reps.iter().find(|r| {
+                Some(&r.rep.team) == team.as_ref()
+                    && routing::availability(r, self.config.routing.respect_working_hours, now)
+                        .is_ok()
+            });
+            if let Some(rep) = eligible {
                 let since = self.eligible_since.get(&l.id).copied().unwrap_or(now);
                 still.insert(l.id.clone(), since);
                 self.check(now - since <= WAKE_WITHIN, "waiting leads are woken", || {
                     format!(
-                        "{} waits (since {:?}) although {rep_id} of its team has been eligible since {since}; now {now}",
-                        l.id, l.waiting_since
+                        "{} waits (since {:?}) although {} of its team {team:?} has been eligible since {since}; now {now}",
+                        l.id, l.waiting_since, rep.rep.id
                     )
                 })?;
             }

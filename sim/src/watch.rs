@@ -242,8 +242,8 @@ impl Watch {
                 self.stats.reactivations += u64::from(reactivated);
                 self.check(reactivated == expected, "reactivation", || {
                     format!(
-                        "recycled {id}: score {pre:.2} -> {post:.2} at {now} (threshold {threshold}), status now {}",
-                        after.status
+                        "recycled {id}: score {pre:.2} -> {post:.2} at {now} processing {:?} (threshold {threshold}), status now {}",
+                        w.applied_event, after.status
                     )
                 });
             }

@@ -10,10 +10,10 @@ use leadflow_sim::{ops_for, run, Kind};
 /// Seeds that failed once (found by this harness); kept as regression cases.
 const REGRESSION_SEEDS: &[u64] = &[];
 
-const MEMORY_SEEDS: u64 = 24;
+const MEMORY_SEEDS: u64 = 30;
 const MEMORY_STEPS: usize = 400;
-const SQLITE_SEEDS: u64 = 8;
-const SQLITE_STEPS: usize = 250;
+const SQLITE_SEEDS: u64 = 10;
+const SQLITE_STEPS: usize = 300;
 
 fn seeds(count: u64) -> Vec<u64> {
     if let Some(seed) = std::env::var("LEADFLOW_SIM_SEED")
