@@ -7,8 +7,15 @@ use std::time::Duration;
 use leadflow_sim::shrink::{report, shrink};
 use leadflow_sim::{ops_for, run, Kind};
 
-/// Seeds that failed once (found by this harness); kept as regression cases.
-const REGRESSION_SEEDS: &[u64] = &[];
+/// Seeds that failed (found by this harness on the lifecycle defects of issue 12); kept as
+/// regression cases, run whatever the seed counts below.
+/// - 1: a reassignment due with nobody else eligible closes the clock (defect 1; a later
+///   contact is then not recorded as the first response).
+/// - 2: the lead goes back to a rep who had it in the same SLA episode (defect 2).
+/// - 8: a waiting lead is not routed when a rep of its team becomes eligible (defect 3).
+/// - 5: behind defects 1–3, an event stamped before the recycle that lifts a recycled lead
+///   over the MQL threshold does not reactivate it (defect 4).
+const REGRESSION_SEEDS: &[u64] = &[1, 2, 8, 5];
 
 const MEMORY_SEEDS: u64 = 30;
 const MEMORY_STEPS: usize = 400;
@@ -23,7 +30,7 @@ fn seeds(count: u64) -> Vec<u64> {
         return vec![seed];
     }
     let mut seeds: Vec<u64> = (1..=count).collect();
-    seeds.extend(REGRESSION_SEEDS.iter().filter(|s| **s > count));
+    seeds.extend(REGRESSION_SEEDS.iter().filter(|s| !seeds.contains(s)));
     seeds
 }
 
