@@ -30,7 +30,11 @@ fn seeds(count: u64) -> Vec<u64> {
         return vec![seed];
     }
     let mut seeds: Vec<u64> = (1..=count).collect();
-    seeds.extend(REGRESSION_SEEDS.iter().filter(|s| !seeds.contains(s)));
+    for seed in REGRESSION_SEEDS {
+        if !seeds.contains(seed) {
+            seeds.push(*seed);
+        }
+    }
     seeds
 }
 
