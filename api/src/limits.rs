@@ -103,7 +103,9 @@ mod tests {
         assert!(time("1969-12-31T23:59:59Z").unwrap_err().contains("1970"));
         assert!(time("2200-01-01T00:00:00Z").is_err());
         assert!(time("0001-01-01T00:00:00Z").is_err());
-        assert!(time("2026-11-23T10:00:00").unwrap_err().contains("RFC 3339"));
+        assert!(time("2026-11-23T10:00:00")
+            .unwrap_err()
+            .contains("RFC 3339"));
     }
 
     #[test]

@@ -315,8 +315,7 @@ fn trait_attributes(traits: &Map<String, Value>) -> Attributes {
         if out.len() >= MAX_ATTRIBUTES {
             break;
         }
-        if MAPPED.contains(&key.as_str()) || out.contains_key(key) || limits::key(key).is_err()
-        {
+        if MAPPED.contains(&key.as_str()) || out.contains_key(key) || limits::key(key).is_err() {
             continue;
         }
         if let Ok(Some(a @ (AttrValue::Text(_) | AttrValue::Number(_)))) = attribute(key, value) {

@@ -112,9 +112,16 @@ fn assert_error(r: &Reply) {
 
 /// What an accepted event may carry, whatever the entry point.
 fn assert_within_limits(job: &ScoreJob) {
-    assert!(limits::check_time(job.occurred_at).is_ok(), "{}", job.occurred_at);
+    assert!(
+        limits::check_time(job.occurred_at).is_ok(),
+        "{}",
+        job.occurred_at
+    );
     assert!(job.event_id.chars().count() <= MAX_ID_CHARS);
-    assert!(job.external_id.iter().all(|x| x.chars().count() <= MAX_ID_CHARS));
+    assert!(job
+        .external_id
+        .iter()
+        .all(|x| x.chars().count() <= MAX_ID_CHARS));
     assert!(job.email.iter().all(|e| e.len() <= MAX_EMAIL_OCTETS));
     assert!(job.attributes.len() <= MAX_ATTRIBUTES);
     for (k, v) in &job.attributes {
@@ -126,7 +133,10 @@ fn assert_within_limits(job: &ScoreJob) {
     assert!(job.properties.len() <= MAX_PROPERTIES);
     for (k, v) in &job.properties {
         assert!(k.chars().count() <= MAX_KEY_CHARS, "{k}");
-        assert!(serde_json::to_string(v).unwrap().len() <= MAX_PROPERTY_BYTES, "{k}");
+        assert!(
+            serde_json::to_string(v).unwrap().len() <= MAX_PROPERTY_BYTES,
+            "{k}"
+        );
     }
 }
 
@@ -156,9 +166,8 @@ fn any_json() -> impl Strategy<Value = Value> {
 fn nasty() -> impl Strategy<Value = Value> {
     prop_oneof![
         any_json(),
-        (0u32..10_000, 1u32..13, 1u32..29, 0u32..24).prop_map(|(y, mo, d, h)| json!(format!(
-            "{y:04}-{mo:02}-{d:02}T{h:02}:00:00Z"
-        ))),
+        (0u32..10_000, 1u32..13, 1u32..29, 0u32..24)
+            .prop_map(|(y, mo, d, h)| json!(format!("{y:04}-{mo:02}-{d:02}T{h:02}:00:00Z"))),
         (any::<char>(), 0usize..1200).prop_map(|(c, n)| json!(c.to_string().repeat(n))),
         (1usize..300, 1usize..300).prop_map(|(l, d)| json!(format!(
             "{}@{}.io",
@@ -192,7 +201,9 @@ fn set(target: &mut Value, path: &str, value: Option<Value>) {
     let mut at = target;
     let mut keys = path.split('.').peekable();
     while let Some(key) = keys.next() {
-        let Some(obj) = at.as_object_mut() else { return };
+        let Some(obj) = at.as_object_mut() else {
+            return;
+        };
         if keys.peek().is_none() {
             match value {
                 Some(v) => obj.insert(key.to_string(), v),
@@ -238,7 +249,12 @@ const SEGMENT_PATHS: &[&str] = &[
 ];
 
 const DISPOSITION_PATHS: &[&str] = &[
-    "outcome", "rep_id", "occurred_at", "reason", "amount", "note",
+    "outcome",
+    "rep_id",
+    "occurred_at",
+    "reason",
+    "amount",
+    "note",
 ];
 
 const REP_PATHS: &[&str] = &[

@@ -4,11 +4,11 @@
 mod support;
 
 use axum::http::StatusCode;
-use leadflow::ports::LeadStore;
 use leadflow::domain::limits::{
     MAX_ATTRIBUTES, MAX_ID_CHARS, MAX_NOTE_CHARS, MAX_PROPERTIES, MAX_PROPERTY_BYTES,
     MAX_REASON_CHARS, MAX_TEXT_CHARS,
 };
+use leadflow::ports::LeadStore;
 use serde_json::{json, Value};
 use support::*;
 
@@ -20,12 +20,20 @@ fn fields(r: &Reply) -> Vec<(Option<u64>, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| (d["index"].as_u64(), d["field"].as_str().unwrap().to_string()))
+        .map(|d| {
+            (
+                d["index"].as_u64(),
+                d["field"].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
 
 fn nothing_changed(t: &TestApp) {
-    assert!(t.store.take_score_jobs().is_empty(), "no event was accepted");
+    assert!(
+        t.store.take_score_jobs().is_empty(),
+        "no event was accepted"
+    );
     assert!(t.store.all_leads().is_empty(), "no lead was created");
 }
 
@@ -131,9 +139,7 @@ async fn other_times_outside_the_span_are_refused() {
 
     let rep = json!({"name": "Ana", "email": "ana@acme.io", "team": "inbound",
                      "out_of_office_until": "2300-01-01T00:00:00Z"});
-    let r = t
-        .send(json_request("PUT", "/v1/reps/ana", &rep))
-        .await;
+    let r = t.send(json_request("PUT", "/v1/reps/ana", &rep)).await;
     assert_eq!(fields(&r), [(None, "out_of_office_until".to_string())]);
     assert_eq!(t.get("/v1/reps/ana").await.status, StatusCode::NOT_FOUND);
 
@@ -167,10 +173,7 @@ async fn every_event_string_has_a_maximum_named_in_the_error() {
         .map(|i| (format!("a{i}"), json!(i)))
         .collect();
     let mut too_many = base();
-    too_many["lead"]
-        .as_object_mut()
-        .unwrap()
-        .extend(many_attrs);
+    too_many["lead"].as_object_mut().unwrap().extend(many_attrs);
     let many_props: serde_json::Map<String, Value> = (0..=MAX_PROPERTIES)
         .map(|i| (format!("p{i}"), json!(i)))
         .collect();
@@ -181,19 +184,40 @@ async fn every_event_string_has_a_maximum_named_in_the_error() {
             with(base(), &["lead", "external_id"], long(MAX_ID_CHARS)),
             "lead.external_id",
         ),
-        (with(base(), &["lead", "title"], long(MAX_TEXT_CHARS)), "lead.title"),
-        (with(base(), &["lead", "first_name"], long(MAX_TEXT_CHARS)), "lead.first_name"),
-        (with(base(), &["lead", "company"], long(MAX_TEXT_CHARS)), "lead.company"),
-        (with(base(), &["lead", "industry"], long(MAX_TEXT_CHARS)), "lead.industry"),
-        (with(base(), &["lead", "hobby"], long(MAX_TEXT_CHARS)), "lead.hobby"),
+        (
+            with(base(), &["lead", "title"], long(MAX_TEXT_CHARS)),
+            "lead.title",
+        ),
+        (
+            with(base(), &["lead", "first_name"], long(MAX_TEXT_CHARS)),
+            "lead.first_name",
+        ),
+        (
+            with(base(), &["lead", "company"], long(MAX_TEXT_CHARS)),
+            "lead.company",
+        ),
+        (
+            with(base(), &["lead", "industry"], long(MAX_TEXT_CHARS)),
+            "lead.industry",
+        ),
+        (
+            with(base(), &["lead", "hobby"], long(MAX_TEXT_CHARS)),
+            "lead.hobby",
+        ),
         (with(base(), &["lead", &"k".repeat(65)], json!("v")), "lead"),
         (too_many, "lead"),
-        (with(base(), &["properties"], Value::Object(many_props)), "properties"),
+        (
+            with(base(), &["properties"], Value::Object(many_props)),
+            "properties",
+        ),
         (
             with(base(), &["properties", "blob"], long(MAX_PROPERTY_BYTES)),
             "properties.blob",
         ),
-        (with(base(), &["properties", &"k".repeat(65)], json!(1)), "properties"),
+        (
+            with(base(), &["properties", &"k".repeat(65)], json!(1)),
+            "properties",
+        ),
     ];
     for (e, field) in cases {
         let r = t.post_json("/v1/events", &json!({"events": [e]})).await;
@@ -236,7 +260,11 @@ async fn segment_ids_are_bounded_and_long_traits_left_out() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let jobs = t.store.take_score_jobs();
     let keys: Vec<&String> = jobs[0].attributes.keys().collect();
-    assert_eq!(keys, ["plan"], "the long title and the long name are left out");
+    assert_eq!(
+        keys,
+        ["plan"],
+        "the long title and the long name are left out"
+    );
 }
 
 #[tokio::test]
@@ -273,7 +301,10 @@ async fn disposition_and_rep_strings_have_maximums() {
     for (body, field) in [
         (rep("name", json!("n".repeat(MAX_TEXT_CHARS + 1))), "name"),
         (rep("team", json!("t".repeat(MAX_TEXT_CHARS + 1))), "team"),
-        (rep("slack_user", json!("s".repeat(MAX_TEXT_CHARS + 1))), "slack_user"),
+        (
+            rep("slack_user", json!("s".repeat(MAX_TEXT_CHARS + 1))),
+            "slack_user",
+        ),
     ] {
         let r = t.send(json_request("PUT", "/v1/reps/ana", &body)).await;
         assert_eq!(fields(&r), [(None, field.to_string())], "{field}");

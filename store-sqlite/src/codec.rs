@@ -83,6 +83,9 @@ mod tests {
         let ancient: DateTime<Utc> = "1600-01-01T00:00:00Z".parse().unwrap();
         assert_eq!(bound(ancient), 0);
         let far: DateTime<Utc> = "9999-01-01T00:00:00Z".parse().unwrap();
-        assert_eq!(bound(far), instant("t", limits::end_time() - chrono::TimeDelta::nanoseconds(1)).unwrap() + 1);
+        assert_eq!(
+            bound(far),
+            instant("t", limits::end_time() - chrono::TimeDelta::nanoseconds(1)).unwrap() + 1
+        );
     }
 }

@@ -165,10 +165,8 @@ impl SqliteStore {
         until: DateTime<Utc>,
     ) -> Result<Vec<Arc<LeadFacts>>, StoreError> {
         let inner = Arc::clone(&self.inner);
-        self.read(move |tx| {
-            inner.facts.between(tx, bound(since), bound(until))
-        })
-        .await
+        self.read(move |tx| inner.facts.between(tx, bound(since), bound(until)))
+            .await
     }
 
     /// The facts of every lead whose first-response clock is open, whenever it was created,

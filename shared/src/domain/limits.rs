@@ -50,7 +50,11 @@ pub fn check_time(at: DateTime<Utc>) -> Result<(), String> {
     if (earliest_time()..end_time()).contains(&at) {
         Ok(())
     } else {
-        Err(format!("{} is out of range; {}", at.to_rfc3339(), time_range()))
+        Err(format!(
+            "{} is out of range; {}",
+            at.to_rfc3339(),
+            time_range()
+        ))
     }
 }
 
