@@ -367,13 +367,6 @@ pub fn country_code(raw: &str) -> Result<String, String> {
         .map_err(|_| format!("{raw:?} is not an ISO 3166 alpha-2 country code"))
 }
 
-/// An RFC 3339 time with an offset.
-pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s.trim())
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -489,9 +482,9 @@ mod tests {
 
     #[test]
     fn times_need_an_offset() {
-        assert!(parse_time("2026-11-23T10:00:00+02:00").is_some());
-        assert!(parse_time("2026-11-23T10:00:00.123Z").is_some());
-        assert!(parse_time("2026-11-23T10:00:00").is_none());
-        assert!(parse_time("2026-11-23").is_none());
+        assert!(limits::time("2026-11-23T10:00:00+02:00").is_ok());
+        assert!(limits::time("2026-11-23T10:00:00.123Z").is_ok());
+        assert!(limits::time("2026-11-23T10:00:00").is_err());
+        assert!(limits::time("2026-11-23").is_err());
     }
 }

@@ -107,15 +107,6 @@ fn map_message(
         .and_then(|c| c.get("traits"))
         .and_then(Value::as_object);
     let user_id = msg.get("userId").and_then(id_text);
-    if user_id
-        .as_deref()
-        .is_some_and(|u| u.chars().nth(MAX_ID_CHARS).is_some())
-    {
-        return Err(vec![(
-            "userId",
-            format!("must be 1 to {MAX_ID_CHARS} characters"),
-        )]);
-    }
 
     let (event_type, traits) = match kind.as_str() {
         "identify" => {
@@ -148,6 +139,13 @@ fn map_message(
     }
 
     let mut problems = Problems::new();
+    // Checked only on messages that are kept: an ignored message is not read.
+    if user_id
+        .as_deref()
+        .is_some_and(|u| u.chars().nth(MAX_ID_CHARS).is_some())
+    {
+        problems.push(("userId", format!("must be 1 to {MAX_ID_CHARS} characters")));
+    }
     let id = match msg.get("messageId").and_then(id_text) {
         Some(id) if id.chars().count() <= MAX_ID_CHARS => Some(id),
         Some(_) => {
@@ -173,7 +171,7 @@ fn map_message(
             None
         }
     };
-    let (Some(id), Some(occurred_at)) = (id, occurred_at) else {
+    let (Some(id), Some(occurred_at), true) = (id, occurred_at, problems.is_empty()) else {
         return Err(problems);
     };
     let properties = msg

@@ -251,6 +251,9 @@ async fn segment_ids_are_bounded_and_long_traits_left_out() {
         .await;
     assert_eq!(fields(&r), [(Some(0), "userId".to_string())]);
     nothing_changed(&t);
+    // A message type that is ignored is not read, long id or not.
+    let page = json!({"batch": [{"type": "page", "userId": "u".repeat(MAX_ID_CHARS + 1)}]});
+    assert_eq!(t.post_json("/v1/batch", &page).await.status, StatusCode::OK);
 
     let traits = json!({"email": "ana@acme.io", "title": "t".repeat(MAX_TEXT_CHARS + 1),
                         "plan": "pro", "k".repeat(65): "v"});

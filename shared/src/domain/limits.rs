@@ -83,8 +83,14 @@ mod tests {
 
     #[test]
     fn the_span_is_1970_to_2200() {
-        assert_eq!(earliest_time(), "1970-01-01T00:00:00Z".parse().unwrap());
-        assert_eq!(end_time(), "2200-01-01T00:00:00Z".parse().unwrap());
+        assert_eq!(
+            earliest_time(),
+            "1970-01-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        assert_eq!(
+            end_time(),
+            "2200-01-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
         // Both ends fit integer nanoseconds, the stores' tightest representation.
         assert!(earliest_time().timestamp_nanos_opt().is_some());
         assert!(end_time().timestamp_nanos_opt().is_some());
@@ -95,7 +101,7 @@ mod tests {
         assert!(check_time(earliest_time()).is_ok());
         assert!(check_time(end_time() - chrono::TimeDelta::nanoseconds(1)).is_ok());
         assert!(check_time(end_time()).is_err());
-        let err = check_time("1600-01-01T00:00:00Z".parse().unwrap()).unwrap_err();
+        let err = check_time("1600-01-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap()).unwrap_err();
         assert!(err.contains("1970-01-01T00:00:00Z"), "{err}");
     }
 
