@@ -150,7 +150,11 @@ async fn other_times_outside_the_span_are_refused() {
 #[tokio::test]
 async fn the_emails_of_the_issue_are_refused_by_rfc_5321() {
     let t = app();
-    let huge = format!("{}@acme.io", "a".repeat(1_000_005 - 8));
+    // A 1,000,005-character address whose every part on its own is valid.
+    let mut labels = vec!["d".repeat(59); 16_666];
+    labels.push("e".repeat(40));
+    let huge = format!("a@{}.io", labels.join("."));
+    assert_eq!(huge.len(), 1_000_005);
     let long_label = format!("ana@{}.io", "d".repeat(290));
     for email in [huge, long_label] {
         let e = event("e1", &email, "demo_request");
