@@ -6,17 +6,19 @@ use std::collections::HashSet;
 use chrono::{DateTime, TimeDelta, Utc};
 use leadflow::config::{Config, NegativeTrigger};
 use leadflow::domain::identity::normalize_email;
+use leadflow::domain::limits::{self as domain_limits, MAX_TEXT_CHARS};
 use leadflow::domain::{AttrValue, Attributes};
 use leadflow::usecases::ingest::InboundEvent;
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, Detail};
+use crate::limits;
 
 /// Most events (or batch messages) one request may carry.
 pub const MAX_EVENTS: usize = 500;
 /// How far in the future an `occurred_at` may be.
 pub const FUTURE_TOLERANCE: TimeDelta = TimeDelta::minutes(5);
-pub const MAX_ID_CHARS: usize = 128;
+pub use leadflow::domain::limits::MAX_ID_CHARS;
 
 /// Whether `event_type` is `identify`, an engagement signal, or a negative rule's signal.
 pub fn is_known_type(event_type: &str, config: &Config) -> bool {
@@ -128,6 +130,17 @@ fn validate_event(
 
     let event_type = match obj.get("type") {
         Some(Value::String(t)) if is_known_type(t, config) => Some(t.clone()),
+        // Not echoed: a type this long is no type, and the answer stays small.
+        Some(Value::String(t)) if t.len() > MAX_ID_CHARS => {
+            problem(
+                "type",
+                format!(
+                    "is not a known event type; use one of {}",
+                    known_types(config).join(", ")
+                ),
+            );
+            None
+        }
         Some(Value::String(t)) => {
             problem(
                 "type",
@@ -149,17 +162,14 @@ fn validate_event(
     };
 
     let occurred_at = match obj.get("occurred_at") {
-        Some(Value::String(s)) => match parse_time(s) {
-            Some(t) if t > now + FUTURE_TOLERANCE => {
+        Some(Value::String(s)) => match limits::time(s) {
+            Ok(t) if t > now + FUTURE_TOLERANCE => {
                 problem("occurred_at", "is more than 5 minutes in the future".into());
                 None
             }
-            Some(t) => Some(t),
-            None => {
-                problem(
-                    "occurred_at",
-                    "not an RFC 3339 time with an offset (e.g. 2026-11-23T10:00:00Z)".into(),
-                );
+            Ok(t) => Some(t),
+            Err(message) => {
+                problem("occurred_at", message);
                 None
             }
         },
@@ -190,7 +200,12 @@ fn validate_event(
 
     let properties = match obj.get("properties") {
         None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(p)) => p.clone(),
+        Some(Value::Object(p)) => {
+            for (field, message) in limits::properties(p) {
+                problem(&field, message);
+            }
+            p.clone()
+        }
         Some(_) => {
             problem("properties", "must be an object".into());
             Map::new()
@@ -234,6 +249,14 @@ fn validate_lead(
     };
     let external_id = match lead.get("external_id") {
         None | Some(Value::Null) => None,
+        Some(Value::String(x)) if x.trim().chars().nth(MAX_ID_CHARS).is_some() => {
+            problem(
+                "lead.external_id",
+                format!("must be 1 to {MAX_ID_CHARS} characters"),
+            );
+            ok = false;
+            None
+        }
         Some(Value::String(x)) if !x.trim().is_empty() => Some(x.trim().to_string()),
         Some(Value::String(_)) => {
             problem("lead.external_id", "must not be empty".into());
@@ -252,9 +275,23 @@ fn validate_lead(
         ok = false;
     }
 
+    let given = lead
+        .iter()
+        .filter(|(k, v)| *k != "email" && *k != "external_id" && !v.is_null())
+        .count();
+    if let Err(message) = limits::attribute_count(given) {
+        problem("lead", message);
+        return None;
+    }
     let mut attributes = Attributes::new();
     for (key, value) in lead {
         if key == "email" || key == "external_id" || value.is_null() {
+            continue;
+        }
+        if let Err(message) = limits::key(key) {
+            // The name itself is the problem: the field is the lead, not an unreadable path.
+            problem("lead", message);
+            ok = false;
             continue;
         }
         let field = format!("lead.{key}");
@@ -272,8 +309,8 @@ fn validate_lead(
     ok.then_some((email, external_id, attributes))
 }
 
-/// One lead field as an attribute: typed ones checked, other strings and numbers kept. An
-/// empty string says nothing and is dropped.
+/// One lead field as an attribute: typed ones checked, other strings (up to
+/// `MAX_TEXT_CHARS`) and numbers kept. An empty string says nothing and is dropped.
 pub fn attribute(key: &str, value: &Value) -> Result<Option<AttrValue>, String> {
     match key {
         "company_size" => company_size(value).map(Some),
@@ -283,7 +320,11 @@ pub fn attribute(key: &str, value: &Value) -> Result<Option<AttrValue>, String> 
         },
         _ => match value {
             Value::String(s) if s.trim().is_empty() => Ok(None),
-            Value::String(s) => Ok(Some(AttrValue::Text(s.trim().to_string()))),
+            Value::String(s) => {
+                let text = s.trim();
+                domain_limits::check_chars(text, MAX_TEXT_CHARS)?;
+                Ok(Some(AttrValue::Text(text.to_string())))
+            }
             Value::Number(n) if is_typed_text(key) => {
                 Err(format!("must be a string (got the number {n})"))
             }
@@ -324,13 +365,6 @@ pub fn country_code(raw: &str) -> Result<String, String> {
     isocountry::CountryCode::for_alpha2(&code)
         .map(|_| code.clone())
         .map_err(|_| format!("{raw:?} is not an ISO 3166 alpha-2 country code"))
-}
-
-/// An RFC 3339 time with an offset.
-pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s.trim())
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
 }
 
 #[cfg(test)]
@@ -448,9 +482,9 @@ mod tests {
 
     #[test]
     fn times_need_an_offset() {
-        assert!(parse_time("2026-11-23T10:00:00+02:00").is_some());
-        assert!(parse_time("2026-11-23T10:00:00.123Z").is_some());
-        assert!(parse_time("2026-11-23T10:00:00").is_none());
-        assert!(parse_time("2026-11-23").is_none());
+        assert!(limits::time("2026-11-23T10:00:00+02:00").is_ok());
+        assert!(limits::time("2026-11-23T10:00:00.123Z").is_ok());
+        assert!(limits::time("2026-11-23T10:00:00").is_err());
+        assert!(limits::time("2026-11-23").is_err());
     }
 }

@@ -11,7 +11,7 @@ use chrono::TimeDelta;
 use leadflow::config::validate_rep;
 use leadflow::domain::{Rep, Status, Tier};
 use leadflow::lifecycle::disposition::{Disposition, ErrorKind};
-use leadflow::ports::LeadQuery;
+use leadflow::ports::{LeadQuery, StoreError};
 use leadflow::usecases::ingest::{ingest, InboundEvent, IngestReport};
 use leadflow::usecases::{disposition::record_disposition, UseCaseError};
 use serde_json::{json, Value};
@@ -141,11 +141,13 @@ pub async fn list_leads<S: ApiStore>(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
     let query = lead_query(&params)?;
-    let page = state
-        .store
-        .list_leads(&query)
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+    let page = state.store.list_leads(&query).await.map_err(|e| match e {
+        StoreError::InvalidCursor(_) => ApiError::invalid_field(
+            "cursor",
+            "is not a cursor this server issued; use the `next_cursor` of the previous page",
+        ),
+        other => ApiError::internal(&other),
+    })?;
     let leads: Vec<Value> = page.leads.iter().map(views::lead_summary).collect();
     Ok(Json(
         json!({"leads": leads, "next_cursor": page.next_cursor}),
@@ -308,9 +310,9 @@ pub async fn get_metrics<S: ApiStore>(
     let time = |key: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
         match params.get(key).map(|v| v.trim()).filter(|v| !v.is_empty()) {
             None => Ok(None),
-            Some(v) => events::parse_time(v)
+            Some(v) => crate::limits::time(v)
                 .map(Some)
-                .ok_or_else(|| ApiError::invalid_field(key, "not an RFC 3339 time with an offset")),
+                .map_err(|m| ApiError::invalid_field(key, m)),
         }
     };
     let until = time("until")?.unwrap_or(now);

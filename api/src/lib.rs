@@ -7,6 +7,7 @@ pub mod body;
 pub mod error;
 pub mod events;
 mod handlers;
+pub mod limits;
 mod memory_scan;
 pub mod metrics;
 pub mod segment;

@@ -4,9 +4,11 @@
 //! this is lenient where the sender cannot do better: a trait that is not a valid value (an
 //! email that is not an address, a country name instead of a code, a nested object nobody
 //! maps) is left out, and a message that names no lead (no email, no `userId`: anonymous
-//! traffic) is acknowledged and ignored. What makes the request itself wrong — no `batch`
-//! array, more than 500 messages, an identify or mapped track without a `messageId` or with a
-//! time that is not a time — is a 400 listing every such problem, and nothing is accepted.
+//! traffic) is acknowledged and ignored; so is a trait or property past the limits of
+//! `leadflow::domain::limits` (too long, too many). What makes the request itself wrong — no
+//! `batch` array, more than 500 messages, an identify or mapped track without a `messageId`,
+//! an id or `userId` too long, a time that is not a time or is outside the accepted span — is
+//! a 400 listing every such problem, and nothing is accepted.
 
 use chrono::{DateTime, Utc};
 use leadflow::config::Config;
@@ -16,9 +18,9 @@ use leadflow::usecases::ingest::InboundEvent;
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, Detail};
-use crate::events::{
-    attribute, country_code, parse_time, FUTURE_TOLERANCE, MAX_EVENTS, MAX_ID_CHARS,
-};
+use crate::events::{attribute, country_code, FUTURE_TOLERANCE, MAX_EVENTS, MAX_ID_CHARS};
+use crate::limits;
+use leadflow::domain::limits::MAX_ATTRIBUTES;
 
 /// The inbound events a batch carries (ignored messages left out), or a 400.
 pub fn map_batch(
@@ -45,10 +47,13 @@ pub fn map_batch(
             ),
         ));
     }
-    let sent_at = body
-        .get("sentAt")
-        .and_then(Value::as_str)
-        .and_then(parse_time);
+    let sent_at = match body.get("sentAt") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => {
+            Some(limits::time(s).map_err(|m| ApiError::invalid_field("sentAt", m))?)
+        }
+        Some(_) => return Err(ApiError::invalid_field("sentAt", "must be a string")),
+    };
     let mut details = Vec::new();
     let mut events = Vec::new();
     for (index, message) in messages.iter().enumerate() {
@@ -134,6 +139,13 @@ fn map_message(
     }
 
     let mut problems = Problems::new();
+    // Checked only on messages that are kept: an ignored message is not read.
+    if user_id
+        .as_deref()
+        .is_some_and(|u| u.chars().nth(MAX_ID_CHARS).is_some())
+    {
+        problems.push(("userId", format!("must be 1 to {MAX_ID_CHARS} characters")));
+    }
     let id = match msg.get("messageId").and_then(id_text) {
         Some(id) if id.chars().count() <= MAX_ID_CHARS => Some(id),
         Some(_) => {
@@ -154,18 +166,18 @@ fn map_message(
             None
         }
         Ok(t) => Some(t),
-        Err(field) => {
-            problems.push((field, "not an ISO 8601 time with an offset".into()));
+        Err((field, message)) => {
+            problems.push((field, message));
             None
         }
     };
-    let (Some(id), Some(occurred_at)) = (id, occurred_at) else {
+    let (Some(id), Some(occurred_at), true) = (id, occurred_at, problems.is_empty()) else {
         return Err(problems);
     };
     let properties = msg
         .get("properties")
         .and_then(Value::as_object)
-        .cloned()
+        .map(limits::lenient_properties)
         .unwrap_or_default();
     Ok(Some(InboundEvent {
         id,
@@ -179,17 +191,18 @@ fn map_message(
 }
 
 /// `timestamp`; else `originalTimestamp` corrected for the sender's clock skew as Segment does
-/// (`now - (sentAt - originalTimestamp)`); else now. A time given but unreadable is an error.
+/// (`now - (sentAt - originalTimestamp)`); else now. A time given but unreadable, or outside
+/// the accepted span (before or after the correction), is an error naming its field.
 fn message_time(
     msg: &Map<String, Value>,
     batch_sent_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-) -> Result<DateTime<Utc>, &'static str> {
-    let read = |key: &'static str| -> Result<Option<DateTime<Utc>>, &'static str> {
+) -> Result<DateTime<Utc>, (&'static str, String)> {
+    let read = |key: &'static str| -> Result<Option<DateTime<Utc>>, (&'static str, String)> {
         match msg.get(key) {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => parse_time(s).map(Some).ok_or(key),
-            Some(_) => Err(key),
+            Some(Value::String(s)) => limits::time(s).map(Some).map_err(|m| (key, m)),
+            Some(_) => Err((key, "must be a string (an ISO 8601 time)".into())),
         }
     };
     if let Some(t) = read("timestamp")? {
@@ -197,11 +210,14 @@ fn message_time(
     }
     let original = read("originalTimestamp")?;
     let sent_at = read("sentAt")?.or(batch_sent_at);
-    Ok(match (original, sent_at) {
+    let at = match (original, sent_at) {
+        // Both within the span, so the difference cannot overflow.
         (Some(o), Some(s)) => now - (s - o),
         (Some(o), None) => o,
         _ => now,
-    })
+    };
+    leadflow::domain::limits::check_time(at).map_err(|m| ("originalTimestamp", m))?;
+    Ok(at)
 }
 
 /// A Segment id: a string, or a number sent as one.
@@ -294,7 +310,10 @@ fn trait_attributes(traits: &Map<String, Value>) -> Attributes {
         "id",
     ];
     for (key, value) in traits {
-        if MAPPED.contains(&key.as_str()) || out.contains_key(key) {
+        if out.len() >= MAX_ATTRIBUTES {
+            break;
+        }
+        if MAPPED.contains(&key.as_str()) || out.contains_key(key) || limits::key(key).is_err() {
             continue;
         }
         if let Ok(Some(a @ (AttrValue::Text(_) | AttrValue::Number(_)))) = attribute(key, value) {

@@ -30,6 +30,9 @@ pub enum StoreError {
     /// The event this write applies was applied before: nothing to do.
     #[error("event {0} was already applied")]
     AlreadyApplied(String),
+    /// A listing cursor this store never issued: the caller's mistake, not a failure.
+    #[error("cursor {0:?} was not issued by this store")]
+    InvalidCursor(String),
     #[error("storage failed: {0}")]
     Backend(#[source] BoxError),
 }

@@ -1,5 +1,6 @@
 //! Errors of opening the store and of its operations. Operation errors reach the use cases as
-//! `StoreError::Backend(SqliteError)`; callers that care (the API, for a bad cursor) downcast.
+//! `StoreError::Backend(SqliteError)`, except a cursor this store never issued, which is the
+//! port's `StoreError::InvalidCursor`.
 
 use std::path::PathBuf;
 
@@ -76,8 +77,12 @@ pub enum SqliteError {
         #[source]
         source: serde_json::Error,
     },
-    #[error("{field} {value} is outside the storable time range (1677-2262)")]
-    TimeOutOfRange { field: &'static str, value: String },
+    #[error("{field} {value} is outside the storable time range ({range})")]
+    TimeOutOfRange {
+        field: &'static str,
+        value: String,
+        range: String,
+    },
     #[error("stored {field} has an unknown value {value:?}")]
     UnknownValue { field: &'static str, value: String },
     #[error("cursor is not one this store issued: {0}")]
@@ -92,7 +97,11 @@ pub enum SqliteError {
 
 impl From<SqliteError> for StoreError {
     fn from(e: SqliteError) -> Self {
-        StoreError::backend(e)
+        match e {
+            // The port's own refusal, so the API answers 400 without knowing this store.
+            SqliteError::InvalidCursor(cursor) => StoreError::InvalidCursor(cursor),
+            other => StoreError::backend(other),
+        }
     }
 }
 

@@ -19,7 +19,7 @@ use leadflow::metrics::{lead_facts, LeadFacts};
 use leadflow::ports::{LeadWrite, StoreError};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
-use crate::codec::{from_json, instant, to_json};
+use crate::codec::{bound, from_json, instant, to_json};
 use crate::error::{Failure, SqliteError};
 use crate::leads::history_tx;
 use crate::store::SqliteStore;
@@ -165,12 +165,8 @@ impl SqliteStore {
         until: DateTime<Utc>,
     ) -> Result<Vec<Arc<LeadFacts>>, StoreError> {
         let inner = Arc::clone(&self.inner);
-        self.read(move |tx| {
-            let since = instant("since", since)?;
-            let until = instant("until", until)?;
-            inner.facts.between(tx, since, until)
-        })
-        .await
+        self.read(move |tx| inner.facts.between(tx, bound(since), bound(until)))
+            .await
     }
 
     /// The facts of every lead whose first-response clock is open, whenever it was created,

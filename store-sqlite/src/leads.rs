@@ -9,7 +9,7 @@ use leadflow::routing::Pool;
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 
-use crate::codec::{from_instant, from_json, instant, to_json};
+use crate::codec::{bound, from_instant, from_json, instant, to_json};
 use crate::cursor::{self, ListPosition};
 use crate::error::{Failure, SqliteError};
 use crate::store::SqliteStore;
@@ -415,8 +415,8 @@ impl SqliteStore {
         until: Option<DateTime<Utc>>,
     ) -> Result<Vec<Lead>, StoreError> {
         self.read(move |tx| {
-            let since = since.map(|t| instant("since", t)).transpose()?;
-            let until = until.map(|t| instant("until", t)).transpose()?;
+            let since = since.map(bound);
+            let until = until.map(bound);
             let mut stmt = tx.prepare_cached(
                 "SELECT body FROM leads
                  WHERE created_at >= coalesce(?1, -9223372036854775808)

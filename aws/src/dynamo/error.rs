@@ -80,6 +80,10 @@ impl DynamoError {
 
 impl From<DynamoError> for StoreError {
     fn from(e: DynamoError) -> Self {
-        StoreError::backend(e)
+        match e {
+            // The port's own refusal, so the API answers 400 without knowing this store.
+            DynamoError::InvalidCursor(cursor) => StoreError::InvalidCursor(cursor),
+            other => StoreError::backend(other),
+        }
     }
 }

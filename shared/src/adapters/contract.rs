@@ -40,6 +40,7 @@ where
     history_is_appended_in_order(&make().await).await;
     due_index_is_sparse_ordered_and_replaced(&make().await).await;
     listing_filters_and_pages_cover_everything_once(&make().await).await;
+    a_cursor_never_issued_is_refused(&make().await).await;
     intake_refuses_duplicates(&make().await).await;
     outbox_keeps_events_until_published(&make().await).await;
     delivery_log_remembers(&make().await).await;
@@ -415,6 +416,25 @@ async fn due_index_is_sparse_ordered_and_replaced<S: FullStore>(store: &S) {
         ["ld_a"],
         "a rewrite replaces the due times"
     );
+}
+
+/// The API answers 400 `cursor` to this refusal, whatever the store.
+async fn a_cursor_never_issued_is_refused<S: FullStore>(store: &S) {
+    create(store, lead("ld_01")).await;
+    for bad in ["abc", "!!", "", "bTEueno"] {
+        let err = store
+            .list_leads(&LeadQuery {
+                limit: 5,
+                cursor: Some(bad.to_string()),
+                ..Default::default()
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::InvalidCursor(ref c) if c == bad),
+            "cursor {bad:?}: {err}"
+        );
+    }
 }
 
 async fn listing_filters_and_pages_cover_everything_once<S: FullStore>(store: &S) {

@@ -203,7 +203,10 @@ impl LeadStore for MemoryStore {
             .collect();
         leads.sort_by(|a, b| a.id.cmp(&b.id));
         let start = match &query.cursor {
-            Some(after) => leads.partition_point(|l| l.id.as_str() <= after.as_str()),
+            Some(c) => {
+                let after = decode_cursor(c)?;
+                leads.partition_point(|l| l.id.as_str() <= after.as_str())
+            }
             None => 0,
         };
         let limit = query.limit.clamp(1, 500);
@@ -213,7 +216,7 @@ impl LeadStore for MemoryStore {
             .map(|l| (*l).clone())
             .collect();
         let next_cursor = (start + page.len() < leads.len())
-            .then(|| page.last().map(|l| l.id.clone()))
+            .then(|| page.last().map(|l| encode_cursor(&l.id)))
             .flatten();
         Ok(LeadPage {
             leads: page,
@@ -324,4 +327,18 @@ impl DeliveryLog for MemoryStore {
         self.state().delivered.insert(key.to_string());
         Ok(())
     }
+}
+
+/// The memory store's cursor: `m1.` and the hex of the last lead id of the page. Opaque and
+/// checked like the real stores' cursors, so tests on memory see the same refusals.
+fn encode_cursor(last_id: &str) -> String {
+    crate::domain::hex::prefixed("m1.", last_id.as_bytes())
+}
+
+fn decode_cursor(cursor: &str) -> Result<String, StoreError> {
+    cursor
+        .strip_prefix("m1.")
+        .and_then(crate::domain::hex::decode)
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or_else(|| StoreError::InvalidCursor(cursor.to_string()))
 }

@@ -4,6 +4,9 @@
 use sha2::{Digest, Sha256};
 
 use super::lead::LeadId;
+use super::limits::{
+    MAX_DNS_LABEL_OCTETS, MAX_EMAIL_DOMAIN_OCTETS, MAX_EMAIL_LOCAL_OCTETS, MAX_EMAIL_OCTETS,
+};
 
 /// Normalise an email address: trimmed, `mailto:` dropped, lower-cased; refused when it is not
 /// a plausible address. The message says what is wrong, for the API's `details`.
@@ -14,11 +17,30 @@ pub fn normalize_email(raw: &str) -> Result<String, String> {
         .or_else(|| trimmed.strip_prefix("MAILTO:"))
         .unwrap_or(trimmed);
     let email = trimmed.to_lowercase();
+    // RFC 5321's limits, in octets of the address as it is kept.
+    if email.len() > MAX_EMAIL_OCTETS {
+        return Err(format!(
+            "not an email address: longer than {MAX_EMAIL_OCTETS} octets (RFC 5321)"
+        ));
+    }
     let Some((local, domain)) = email.split_once('@') else {
         return Err("not an email address: no @".into());
     };
-    if local.is_empty() || local.len() > 64 {
-        return Err("not an email address: the part before @ is empty or too long".into());
+    if local.is_empty() || local.len() > MAX_EMAIL_LOCAL_OCTETS {
+        return Err(format!(
+            "not an email address: the part before @ is empty or longer than \
+             {MAX_EMAIL_LOCAL_OCTETS} octets"
+        ));
+    }
+    if domain.len() > MAX_EMAIL_DOMAIN_OCTETS {
+        return Err(format!(
+            "not an email address: the domain is longer than {MAX_EMAIL_DOMAIN_OCTETS} octets"
+        ));
+    }
+    if domain.split('.').any(|l| l.len() > MAX_DNS_LABEL_OCTETS) {
+        return Err(format!(
+            "not an email address: a domain label is longer than {MAX_DNS_LABEL_OCTETS} octets"
+        ));
     }
     if domain.contains('@') {
         return Err("not an email address: more than one @".into());
@@ -168,6 +190,23 @@ pub fn resolve(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc_5321_lengths_are_enforced() {
+        let label = |n: usize| "a".repeat(n);
+        assert!(normalize_email(&format!("{}@acme.io", label(64))).is_ok());
+        assert!(normalize_email(&format!("{}@acme.io", label(65))).is_err());
+        assert!(normalize_email(&format!("ana@{}.io", label(63))).is_ok());
+        let err = normalize_email(&format!("ana@{}.io", label(64))).unwrap_err();
+        assert!(err.contains("label"), "{err}");
+        // A 250-octet domain of 61-octet labels: every part fits, the 255-octet whole does not.
+        let domain = [label(61), label(61), label(61), label(61)].join(".");
+        assert!(normalize_email(&format!("ana@{domain}.io")).is_ok());
+        let err = normalize_email(&format!("anna@{domain}.io")).unwrap_err();
+        assert!(err.contains("254"), "{err}");
+        let huge = format!("{}@acme.io", "a".repeat(1_000_000));
+        assert!(normalize_email(&huge).is_err());
+    }
 
     #[test]
     fn normalises_case_space_and_mailto() {

@@ -7,6 +7,7 @@ pub mod hex;
 pub mod history;
 pub mod identity;
 pub mod lead;
+pub mod limits;
 pub mod rep;
 pub mod status;
 pub mod tier;

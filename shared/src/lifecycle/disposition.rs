@@ -13,6 +13,7 @@ use serde_json::{json, Map, Value};
 
 use crate::config::model::{DispositionsConfig, SlaConfig};
 use crate::domain::history::{HistoryEntry, HistoryKind};
+use crate::domain::limits::{self, MAX_ID_CHARS, MAX_NOTE_CHARS, MAX_REASON_CHARS};
 use crate::domain::{DomainEvent, DomainEventKind, Lead, RepId, Status, Tier};
 use crate::sla;
 
@@ -191,6 +192,10 @@ pub enum DispositionError {
         occurred_at: DateTime<Utc>,
         now: DateTime<Utc>,
     },
+    #[error("`{field}` is longer than {max} characters")]
+    TooLong { field: &'static str, max: usize },
+    #[error("`occurred_at` {0}")]
+    TimeOutOfRange(String),
     #[error("the lead has no owner: no disposition can be recorded on it")]
     NoOwner,
     #[error("`rep_id` {rep_id:?} does not own the lead; its owner is {owner:?}")]
@@ -217,9 +222,10 @@ impl DispositionError {
             }
             DispositionError::FieldNotTaken { field, .. } => field,
             DispositionError::InvalidAmount { .. } => "amount",
-            DispositionError::BeforeAssignment { .. } | DispositionError::InFuture { .. } => {
-                "occurred_at"
-            }
+            DispositionError::TooLong { field, .. } => field,
+            DispositionError::BeforeAssignment { .. }
+            | DispositionError::InFuture { .. }
+            | DispositionError::TimeOutOfRange(_) => "occurred_at",
             DispositionError::NoOwner | DispositionError::NotAllowed { .. } => "outcome",
             DispositionError::NotOwner { .. } => "rep_id",
         }
@@ -254,6 +260,7 @@ pub fn apply_disposition(
     sla_config: &SlaConfig,
     now: DateTime<Utc>,
 ) -> Result<DispositionOutcome, DispositionError> {
+    check_limits(disposition)?;
     let outcome = disposition.outcome;
     let reason = checked_reason(outcome, disposition.reason.as_deref(), reasons)?;
     let amount = checked_amount(outcome, disposition.amount)?;
@@ -407,6 +414,24 @@ fn update_clock(
         sla::apply(clock, sla::SlaAction::Close, at);
     }
     response
+}
+
+/// The domain's limits on what a rep may send: nothing longer is stored or echoed back.
+fn check_limits(d: &Disposition) -> Result<(), DispositionError> {
+    let texts = [
+        ("rep_id", Some(d.rep_id.as_str()), MAX_ID_CHARS),
+        ("reason", d.reason.as_deref(), MAX_REASON_CHARS),
+        ("note", d.note.as_deref(), MAX_NOTE_CHARS),
+    ];
+    for (field, text, max) in texts {
+        if text.is_some_and(|t| limits::check_chars(t, max).is_err()) {
+            return Err(DispositionError::TooLong { field, max });
+        }
+    }
+    if let Some(at) = d.occurred_at {
+        limits::check_time(at).map_err(DispositionError::TimeOutOfRange)?;
+    }
+    Ok(())
 }
 
 fn checked_reason(

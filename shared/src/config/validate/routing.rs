@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use super::{check_condition, check_email, check_rule_names, is_blank, Issues};
 use crate::config::model::{RoutingConfig, RoutingRule};
 use crate::config::path::KeyPath;
+use crate::domain::limits;
 use crate::domain::rep::Rep;
 
 pub(super) fn check_routing(routing: &RoutingConfig, out: &mut Issues) {
@@ -91,6 +92,8 @@ pub(crate) fn rep_issues(rep: &Rep, base: &KeyPath) -> Vec<super::Issue> {
     let mut out = Issues::default();
     if rep.id.is_empty() {
         out.at(base.key("id"), "must not be empty");
+    } else if let Err(why) = limits::check_chars(&rep.id, limits::MAX_ID_CHARS) {
+        out.at(base.key("id"), why);
     } else if !is_url_safe(&rep.id) {
         out.at(
             base.key("id"),
@@ -102,6 +105,20 @@ pub(crate) fn rep_issues(rep: &Rep, base: &KeyPath) -> Vec<super::Issue> {
     }
     if is_blank(&rep.name) {
         out.at(base.key("name"), "must not be empty");
+    }
+    // Free text a rep carries everywhere (API answers, alerts, the dashboard): bounded.
+    let texts = [
+        ("name", Some(&rep.name)),
+        ("team", Some(&rep.team)),
+        ("slack_user", rep.slack_user.as_ref()),
+    ];
+    for (key, text) in texts {
+        if let Some(Err(why)) = text.map(|t| limits::check_chars(t, limits::MAX_TEXT_CHARS)) {
+            out.at(base.key(key), why);
+        }
+    }
+    if let Some(Err(why)) = rep.out_of_office_until.map(limits::check_time) {
+        out.at(base.key("out_of_office_until"), why);
     }
     check_email(&mut out, base.key("email"), &rep.email);
     if let Some(manager) = &rep.manager_email {
