@@ -25,6 +25,7 @@ pub const ROUTED_EVENT_KINDS: &[DomainEventKind] = &[
     DomainEventKind::LeadReassigned,
     DomainEventKind::FollowUpMissed,
     DomainEventKind::SlaBreached,
+    DomainEventKind::SlaEscalated,
 ];
 
 /// The most entries one `PutEvents` takes.

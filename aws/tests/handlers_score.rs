@@ -22,7 +22,7 @@ async fn deliver_in_batches<S>(
     config: &Config,
     batches: &[Vec<(&str, &str)>],
 ) where
-    S: leadflow::ports::LeadStore + leadflow::ports::Outbox,
+    S: leadflow::ports::LeadStore + leadflow::ports::RepStore + leadflow::ports::Outbox,
 {
     for batch in batches {
         let outcome = handle_score(

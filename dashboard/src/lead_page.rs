@@ -126,7 +126,10 @@ fn routing(history: &[HistoryEntry]) -> Markup {
         .filter(|e| {
             matches!(
                 e.kind,
-                HistoryKind::Assigned | HistoryKind::Reassigned | HistoryKind::RoutingFallback
+                HistoryKind::Assigned
+                    | HistoryKind::Reassigned
+                    | HistoryKind::RoutingFallback
+                    | HistoryKind::Escalated
             )
         })
         .filter_map(|e| {
@@ -149,6 +152,11 @@ fn routing(history: &[HistoryEntry]) -> Markup {
                             } @else { "assigned to " }
                             strong.owner { (rep_id) }
                             @if *via == Via::AccountOwner { " (the account's owner)" }
+                        }
+                        Outcome::Fallback { .. } if entry.kind == HistoryKind::Escalated => {
+                            "reassignment skipped: nobody else could take it, so it stays with "
+                            strong.owner { (detail["kept_by"].as_str().unwrap_or("?")) }
+                            " and the manager was told"
                         }
                         Outcome::Fallback { queue, reason } => {
                             "waiting in " (queue) ": " (serde_json::to_value(reason).ok().and_then(|v| v.as_str().map(|s| s.replace('_', " "))).unwrap_or_default())
@@ -198,6 +206,9 @@ fn sla_timeline(lead: &Lead, history: &[HistoryEntry]) -> Markup {
                     d["from"].as_str().unwrap_or("?")
                 ),
                 HistoryKind::SlaBreached => format!("SLA breached by {rep}"),
+                HistoryKind::Escalated => format!(
+                    "reassignment due, but nobody else could take the lead: it stays with {rep} and the manager was told"
+                ),
                 HistoryKind::FollowUpMissed => "follow-up cadence missed".to_string(),
                 HistoryKind::Disposition => {
                     format!(

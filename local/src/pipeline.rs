@@ -40,7 +40,8 @@ pub fn default_routes(event: &DomainEvent) -> Vec<&'static str> {
         DomainEventKind::LeadAssigned
         | DomainEventKind::LeadReassigned
         | DomainEventKind::SlaBreached
-        | DomainEventKind::FollowUpMissed => vec![NOTIFY_QUEUE],
+        | DomainEventKind::FollowUpMissed
+        | DomainEventKind::SlaEscalated => vec![NOTIFY_QUEUE],
         _ => Vec::new(),
     }
 }
@@ -271,15 +272,28 @@ impl<N: Notifier> Pipeline<N> {
     /// in the fallback queue whose retry time came (counted in the second figure).
     pub async fn tick_sla(&self, now: DateTime<Utc>) -> Result<(SlaReport, usize), PipelineError> {
         let mut report = check_slas(&self.store, &self.config, now, 1_000).await?;
+        let (retried, failed) = self.tick_route(now).await?;
+        report.failed.extend(failed);
+        Ok((report, retried))
+    }
+
+    /// The leads waiting in the fallback queue whose retry time came (a shift starting, leave
+    /// ending, or the backoff): `serve` runs this every second, so that a waiting lead is
+    /// routed within a second of the instant its team has someone again.
+    pub async fn tick_route(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<(usize, Vec<(String, String)>), PipelineError> {
         let waiting = self.store.due(DueKind::Route, now, 1_000).await?;
+        let mut failed = Vec::new();
         for id in &waiting {
             // One lead that cannot be routed must not stop the others: it stays due and is
             // reported like a lead the SLA check could not settle.
             if let Err(e) = route_lead(&self.store, id, &self.config, now).await {
-                report.failed.push((id.clone(), e.to_string()));
+                failed.push((id.clone(), e.to_string()));
             }
         }
-        Ok((report, waiting.len()))
+        Ok((waiting.len(), failed))
     }
 
     /// The decay schedule: re-tier leads whose decaying score crossed a bound, recycle idle ones.

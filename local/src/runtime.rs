@@ -16,6 +16,9 @@ use crate::pipeline::Pipeline;
 /// How long the queue worker sleeps when idle and nobody wakes it.
 pub const IDLE_POLL: Duration = Duration::from_millis(50);
 
+/// How often waiting leads whose retry time came are routed.
+pub const ROUTE_RETRY_TICK: Duration = Duration::from_secs(1);
+
 pub struct Runtime {
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
@@ -61,6 +64,25 @@ impl Runtime {
                 }
             }))
         };
+        // Waiting leads whose retry came (a shift starts, leave ends): checked every second,
+        // an index read when nothing is due.
+        let route = {
+            let (p, c) = (pipeline.clone(), clock.clone());
+            tokio::spawn(every(ROUTE_RETRY_TICK, stopped.clone(), move || {
+                let (p, c) = (p.clone(), c.clone());
+                async move {
+                    match p.tick_route(c.now()).await {
+                        Ok((_, failed)) if !failed.is_empty() => {
+                            tracing::error!(?failed, "waiting leads stay for the next retry")
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            tracing::error!(error = %e, "routing retry failed; it runs again")
+                        }
+                    }
+                }
+            }))
+        };
         let decay = tokio::spawn(every(decay_every, stopped, move || {
             let (p, c) = (pipeline.clone(), clock.clone());
             async move {
@@ -77,7 +99,7 @@ impl Runtime {
         }));
         Runtime {
             stop,
-            tasks: vec![worker, alerts, sla, decay],
+            tasks: vec![worker, alerts, sla, route, decay],
         }
     }
 

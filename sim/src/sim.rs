@@ -697,8 +697,8 @@ impl Sim {
         self.wake(Some(rep.team))
     }
 
-    /// Route a team's waiting leads after a change that may have made a rep eligible.
-    #[cfg(leadflow_wake)]
+    /// Route a team's waiting leads after a change that may have made a rep eligible, as the
+    /// API does after a rep write or a disposition that frees a place.
     fn wake(&mut self, team: Option<String>) -> Result<(), Fail> {
         self.set(Ctx::Wake);
         let _woken = block(leadflow::usecases::wake::wake_waiting(
@@ -708,13 +708,6 @@ impl Sim {
             self.now,
         ))
         .map_err(uc)?;
-        self.drain(None)
-    }
-
-    /// Without `wake_waiting` (before issue 3's fix) nothing wakes a waiting lead: it is
-    /// routed when its retry time comes, as in `leadflow serve`.
-    #[cfg(not(leadflow_wake))]
-    fn wake(&mut self, _team: Option<String>) -> Result<(), Fail> {
         self.drain(None)
     }
 

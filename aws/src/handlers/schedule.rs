@@ -135,7 +135,7 @@ pub async fn handle_decay<S, P>(
     now: DateTime<Utc>,
 ) -> Result<DecayRun, ScheduleError>
 where
-    S: LeadStore + Outbox,
+    S: LeadStore + RepStore + Outbox,
     P: Publisher,
 {
     let report = run_decay(store, config, scorer, now, run.limit()).await?;

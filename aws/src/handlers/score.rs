@@ -5,7 +5,7 @@
 use aws_lambda_events::sqs::SqsEvent;
 use chrono::{DateTime, Utc};
 use leadflow::config::Config;
-use leadflow::ports::{LeadStore, Outbox, Publisher, ScoreJob};
+use leadflow::ports::{LeadStore, Outbox, Publisher, RepStore, ScoreJob};
 use leadflow::scoring::Scorer;
 use leadflow::usecases::score::score_event;
 
@@ -20,7 +20,7 @@ pub async fn handle_score<S, P>(
     now: DateTime<Utc>,
 ) -> BatchOutcome
 where
-    S: LeadStore + Outbox,
+    S: LeadStore + RepStore + Outbox,
     P: Publisher,
 {
     handle_batch(event, store, publisher, "score", |record| async move {

@@ -3,11 +3,12 @@
 
 use chrono::{DateTime, Utc};
 
+use super::wake::{losing_reps, wake_teams_of};
 use super::{due_times, load_changes, with_retries, UseCaseError};
 use crate::config::Config;
-use crate::domain::{DomainEventKind, HistoryKind, LeadId};
+use crate::domain::{DomainEventKind, HistoryKind, LeadId, RepId};
 use crate::lifecycle::activity::reevaluate;
-use crate::ports::{DueKind, LeadStore, LeadWrite};
+use crate::ports::{DueKind, LeadStore, LeadWrite, RepStore};
 use crate::scoring::Scorer;
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -15,10 +16,12 @@ pub struct DecayReport {
     pub checked: usize,
     pub tier_changes: usize,
     pub recycled: usize,
+    /// Waiting leads routed because a recycle freed a place in their team.
+    pub woken: usize,
     pub failed: Vec<(LeadId, String)>,
 }
 
-pub async fn run_decay<'s, S: LeadStore>(
+pub async fn run_decay<'s, S: LeadStore + RepStore>(
     store: &S,
     config: &Config,
     scorer: impl Into<Scorer<'s>>,
@@ -27,16 +30,20 @@ pub async fn run_decay<'s, S: LeadStore>(
 ) -> Result<DecayReport, UseCaseError> {
     let scorer = scorer.into();
     let mut report = DecayReport::default();
+    let mut freed = Vec::new();
     for id in store.due(DueKind::Decay, now, limit).await? {
         report.checked += 1;
         match with_retries(&id, || decay_one(store, &id, config, scorer, now)).await {
-            Ok((tier_changed, recycled)) => {
+            Ok((tier_changed, recycled, losing)) => {
                 report.tier_changes += usize::from(tier_changed);
                 report.recycled += usize::from(recycled);
+                freed.extend(losing);
             }
             Err(e) => report.failed.push((id.clone(), e.to_string())),
         }
     }
+    // A recycled lead leaves its owner a place: the team's waiting leads need not wait.
+    report.woken = wake_teams_of(store, &freed, config, now).await;
     Ok(report)
 }
 
@@ -46,9 +53,9 @@ async fn decay_one<'s, S: LeadStore>(
     config: &Config,
     scorer: Scorer<'s>,
     now: DateTime<Utc>,
-) -> Result<(bool, bool), UseCaseError> {
+) -> Result<(bool, bool, Vec<RepId>), UseCaseError> {
     let Some(lead) = store.lead(id).await? else {
-        return Ok((false, false));
+        return Ok((false, false, Vec::new()));
     };
     let before = lead.clone();
     let t = reevaluate(lead, config, scorer, now);
@@ -63,6 +70,7 @@ async fn decay_one<'s, S: LeadStore>(
     write.rep_load = load_changes(&before, &write.lead);
     write.history = t.history;
     write.events = t.events;
+    let losing = losing_reps(&write.rep_load).cloned().collect();
     store.write_lead(write).await?;
-    Ok((tier_changed, recycled))
+    Ok((tier_changed, recycled, losing))
 }

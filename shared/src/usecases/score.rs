@@ -3,11 +3,12 @@
 
 use chrono::{DateTime, Utc};
 
+use super::wake::{losing_reps, wake_teams_of};
 use super::{due_times, load_changes, with_retries, UseCaseError};
 use crate::config::Config;
 use crate::domain::{DomainEvent, Lead};
 use crate::lifecycle::activity::{apply_event, EventInput, EventKind};
-use crate::ports::{LeadStore, LeadWrite, ScoreJob, StoreError};
+use crate::ports::{LeadStore, LeadWrite, RepStore, ScoreJob, StoreError};
 use crate::scoring::Scorer;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -20,7 +21,7 @@ pub enum ScoreOutcome {
     Duplicate,
 }
 
-pub async fn score_event<'s, S: LeadStore>(
+pub async fn score_event<'s, S: LeadStore + RepStore>(
     store: &S,
     job: &ScoreJob,
     config: &Config,
@@ -31,7 +32,7 @@ pub async fn score_event<'s, S: LeadStore>(
     with_retries(&job.lead_id, || attempt(store, job, config, scorer, now)).await
 }
 
-async fn attempt<'s, S: LeadStore>(
+async fn attempt<'s, S: LeadStore + RepStore>(
     store: &S,
     job: &ScoreJob,
     config: &Config,
@@ -82,11 +83,16 @@ async fn attempt<'s, S: LeadStore>(
     write.link_email = link_email;
     write.link_external_id = link_external_id;
     let lead = write.lead.clone();
+    let losing: Vec<_> = losing_reps(&write.rep_load).cloned().collect();
     match store.write_lead(write).await {
-        Ok(()) => Ok(ScoreOutcome::Applied {
-            lead: Box::new(lead),
-            events: t.events,
-        }),
+        Ok(()) => {
+            // Disqualified by scoring while owned: the owner's team has a place again.
+            wake_teams_of(store, &losing, config, now).await;
+            Ok(ScoreOutcome::Applied {
+                lead: Box::new(lead),
+                events: t.events,
+            })
+        }
         Err(StoreError::AlreadyApplied(_)) => Ok(ScoreOutcome::Duplicate),
         Err(e) => Err(e.into()),
     }

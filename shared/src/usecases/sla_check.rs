@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::route::decide;
+use super::wake::{losing_reps, wake_teams_of};
 use super::{cause, due_times, load_changes, with_retries, UseCaseError};
 use crate::config::Config;
 use crate::domain::{DomainEvent, DomainEventKind, HistoryEntry, HistoryKind, Lead, LeadId, RepId};
@@ -22,6 +23,8 @@ pub struct SlaReport {
     pub closed: usize,
     /// Reassignments due with nobody new eligible: the owner kept the lead, the manager was told.
     pub escalated: usize,
+    /// Waiting leads routed because a reassignment freed a place in their team.
+    pub woken: usize,
     /// Leads that could not be checked this time (they stay due and are retried).
     pub failed: Vec<(LeadId, String)>,
 }
@@ -34,11 +37,13 @@ pub async fn check_slas<S: LeadStore + RepStore>(
     limit: usize,
 ) -> Result<SlaReport, UseCaseError> {
     let mut report = SlaReport::default();
+    let mut freed = Vec::new();
     for id in store.due(DueKind::Sla, now, limit).await? {
         report.checked += 1;
         match with_retries(&id, || check_one(store, &id, config, now)).await {
-            Ok((done, escalated)) => {
+            Ok((done, escalated, losing)) => {
                 report.escalated += usize::from(escalated);
+                freed.extend(losing);
                 for action in done {
                     match action {
                         SlaAction::Breach => report.breached += 1,
@@ -51,19 +56,21 @@ pub async fn check_slas<S: LeadStore + RepStore>(
             Err(e) => report.failed.push((id.clone(), e.to_string())),
         }
     }
+    // A reassignment leaves the previous owner a place: their team's waiting leads need not wait.
+    report.woken = wake_teams_of(store, &freed, config, now).await;
     Ok(report)
 }
 
 /// The actions recorded on one lead (a reassignment counts only if someone else took it), and
-/// whether a reassignment that found nobody new escalated.
+/// whether a reassignment that found nobody new escalated, and the reps who lost the lead.
 async fn check_one<S: LeadStore + RepStore>(
     store: &S,
     id: &str,
     config: &Config,
     now: DateTime<Utc>,
-) -> Result<(Vec<SlaAction>, bool), UseCaseError> {
+) -> Result<(Vec<SlaAction>, bool, Vec<RepId>), UseCaseError> {
     let Some(mut lead) = store.lead(id).await? else {
-        return Ok((Vec::new(), false));
+        return Ok((Vec::new(), false, Vec::new()));
     };
     let before = lead.clone();
     let actions = lead
@@ -154,8 +161,9 @@ async fn check_one<S: LeadStore + RepStore>(
     events.append(&mut write.events);
     write.history = history;
     write.events = events;
+    let losing = losing_reps(&write.rep_load).cloned().collect();
     store.write_lead(write).await?;
-    Ok((done, escalated))
+    Ok((done, escalated, losing))
 }
 
 /// The history entry (with the routing decision that found nobody) and the `SlaEscalated`

@@ -67,3 +67,54 @@ pub async fn wake_waiting<S: LeadStore + RepStore>(
     }
     Ok(report)
 }
+
+/// Route the waiting leads of the teams of `reps` (reps who just lost a lead: recycled by the
+/// decay job, taken by a reassignment, disqualified by scoring), each team once. Returns how
+/// many leads got an owner. The write that freed the place has succeeded, so a failure here
+/// is logged, not returned: the waiting leads keep their scheduled retry.
+pub async fn wake_teams_of<S: LeadStore + RepStore>(
+    store: &S,
+    reps: &[RepId],
+    config: &Config,
+    now: DateTime<Utc>,
+) -> usize {
+    match wake_teams(store, reps, config, now).await {
+        Ok(assigned) => assigned,
+        Err(e) => {
+            tracing::warn!(error = %e, "waiting leads stay for their scheduled retry");
+            0
+        }
+    }
+}
+
+async fn wake_teams<S: LeadStore + RepStore>(
+    store: &S,
+    reps: &[RepId],
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<usize, UseCaseError> {
+    if reps.is_empty() {
+        return Ok(0);
+    }
+    let roster = store.reps().await?;
+    let mut teams: Vec<&str> = roster
+        .iter()
+        .filter(|r| reps.contains(&r.rep.id))
+        .map(|r| r.rep.team.as_str())
+        .collect();
+    teams.sort_unstable();
+    teams.dedup();
+    let mut assigned = 0;
+    for team in teams {
+        assigned += wake_waiting(store, Some(team), config, now)
+            .await?
+            .assigned
+            .len();
+    }
+    Ok(assigned)
+}
+
+/// The reps a write's load changes take a lead from.
+pub(crate) fn losing_reps(changes: &[(RepId, i32)]) -> impl Iterator<Item = &RepId> {
+    changes.iter().filter(|(_, d)| *d < 0).map(|(id, _)| id)
+}
