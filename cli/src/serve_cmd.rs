@@ -73,7 +73,10 @@ fn init_logging() {
 
 pub fn run(args: ServeCmd) -> ExitCode {
     init_logging();
-    let (config, model) = match config_source::load_with_model(args.config.as_deref()) {
+    let (config, model) = match config_source::load_with_model(
+        args.config.as_deref(),
+        config_source::Purpose::Serving,
+    ) {
         Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("{e}");
