@@ -92,7 +92,9 @@ impl Rules {
 }
 
 fn load_config(path: &Path) -> Result<Rules, String> {
-    let (config, model) = config_source::load_with_model(Some(path)).map_err(|e| e.to_string())?;
+    let (config, model) =
+        config_source::load_with_model(Some(path), config_source::Purpose::Offline)
+            .map_err(|e| e.to_string())?;
     let version = scoring_version(&rules_version(&config.scoring), model.as_ref());
     Ok(Rules {
         scoring: config.scoring,

@@ -35,7 +35,7 @@ pub fn run(args: ConfigArgs) -> ExitCode {
 }
 
 fn check(file: Option<PathBuf>) -> ExitCode {
-    match config_source::load(file.as_deref()) {
+    match config_source::load(file.as_deref(), config_source::Purpose::Serving) {
         Ok(config) => {
             println!("{}: valid", config_source::source_name(file.as_deref()));
             println!();

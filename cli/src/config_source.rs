@@ -22,15 +22,31 @@ fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
+/// What the configuration is loaded for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// `serve` and `config check`: a file's `[auth].api_keys` element whose variable is unset
+    /// is an error (`config::load_for_serving`), not a silent fall-back to a generated key.
+    /// The built-in default (no file) keeps its documented behaviour: `LEADFLOW_API_KEY`
+    /// unset means no key configured, and `serve` generates one for the run and prints it.
+    Serving,
+    /// Commands that score or simulate and authenticate nobody (`demo`, `replay`, `backtest`,
+    /// `publish`): an unset key variable drops the key, as everywhere else in the config.
+    Offline,
+}
+
 /// Load `path`, or the built-in example when there is none. A `[model]` file that does not
 /// load makes the configuration invalid.
-pub fn load(path: Option<&Path>) -> Result<Config, LoadFailure> {
-    load_with_model(path).map(|(config, _)| config)
+pub fn load(path: Option<&Path>, purpose: Purpose) -> Result<Config, LoadFailure> {
+    load_with_model(path, purpose).map(|(config, _)| config)
 }
 
 /// Load `path` (or the built-in example) and the model its `[model]` section names, relative
 /// to the configuration's directory. A model that does not load is reported at `model.path`.
-pub fn load_with_model(path: Option<&Path>) -> Result<(Config, Option<ModelBlend>), LoadFailure> {
+pub fn load_with_model(
+    path: Option<&Path>,
+    purpose: Purpose,
+) -> Result<(Config, Option<ModelBlend>), LoadFailure> {
     let (text, source_name) = match path {
         None => (
             config::EXAMPLE_TOML.to_string(),
@@ -44,8 +60,11 @@ pub fn load_with_model(path: Option<&Path>) -> Result<(Config, Option<ModelBlend
             path.display().to_string(),
         ),
     };
-    let config =
-        config::load_str(&text, &source_name, &process_env).map_err(LoadFailure::Invalid)?;
+    let load = match (path, purpose) {
+        (Some(_), Purpose::Serving) => config::load_for_serving,
+        _ => config::load_str,
+    };
+    let config = load(&text, &source_name, &process_env).map_err(LoadFailure::Invalid)?;
     let Some(section) = &config.model else {
         return Ok((config, None));
     };

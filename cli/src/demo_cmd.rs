@@ -61,7 +61,10 @@ fn start(weeks: u32, kept: bool, today: NaiveDate) -> DateTime<Utc> {
 }
 
 pub fn run(args: DemoCmd) -> ExitCode {
-    let (config, model) = match config_source::load_with_model(args.config.as_deref()) {
+    let (config, model) = match config_source::load_with_model(
+        args.config.as_deref(),
+        config_source::Purpose::Offline,
+    ) {
         Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("{e}");

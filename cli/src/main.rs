@@ -6,6 +6,7 @@ mod config_cmd;
 mod config_source;
 mod dashboard_versions;
 mod demo_cmd;
+mod log_writer;
 mod publish_cmd;
 mod replay_cmd;
 mod report;

@@ -160,7 +160,8 @@ type Published = (ChangelogEntry, Option<(String, &'static str)>);
 
 fn publish(cli: &PublishCmd) -> Result<Published, String> {
     let (config, blend): (Config, Option<ModelBlend>) =
-        config_source::load_with_model(cli.config.as_deref()).map_err(|e| e.to_string())?;
+        config_source::load_with_model(cli.config.as_deref(), config_source::Purpose::Offline)
+            .map_err(|e| e.to_string())?;
     let model = read_model(&config, cli.config.as_deref())?;
     let rules = rules_version(&config.scoring);
     let version = scoring_version(&rules, blend.as_ref());

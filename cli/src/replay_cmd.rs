@@ -46,7 +46,10 @@ impl Notifier for Silent {
 }
 
 pub fn run(args: ReplayCmd) -> ExitCode {
-    let (config, model) = match config_source::load_with_model(args.config.as_deref()) {
+    let (config, model) = match config_source::load_with_model(
+        args.config.as_deref(),
+        config_source::Purpose::Offline,
+    ) {
         Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("{e}");

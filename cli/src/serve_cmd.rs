@@ -20,6 +20,7 @@ use tokio::sync::Notify;
 
 use crate::config_source;
 use crate::dashboard_versions::SqliteVersions;
+use crate::log_writer::{say, say_err, LossyStderr};
 
 #[derive(Debug, Args)]
 pub struct ServeCmd {
@@ -61,22 +62,28 @@ impl Notifier for AlertChannel {
 }
 
 /// Warnings and errors of the workers (a failed message, a schedule run that failed) go to
-/// stderr; `RUST_LOG` sets the level (default `warn`).
+/// stderr; `RUST_LOG` sets the level (default `warn`). A line that cannot be written (stderr on
+/// a full disk) is dropped: logging never stops a request or a worker.
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(LossyStderr)
+        // Its own report of a failed write is an `eprintln!`, which would panic.
+        .log_internal_errors(false)
         .try_init();
 }
 
 pub fn run(args: ServeCmd) -> ExitCode {
     init_logging();
-    let (config, model) = match config_source::load_with_model(args.config.as_deref()) {
+    let (config, model) = match config_source::load_with_model(
+        args.config.as_deref(),
+        config_source::Purpose::Serving,
+    ) {
         Ok(loaded) => loaded,
         Err(e) => {
-            eprintln!("{e}");
+            say_err!("{e}");
             return ExitCode::from(2);
         }
     };
@@ -87,7 +94,7 @@ pub fn run(args: ServeCmd) -> ExitCode {
     match runtime.block_on(serve(args, config, model)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("leadflow serve: {e}");
+            say_err!("leadflow serve: {e}");
             ExitCode::FAILURE
         }
     }
@@ -172,14 +179,14 @@ async fn serve(
         pipeline = pipeline.with_model(model);
     }
     match &published {
-        Some(entry) => println!(
+        Some(entry) => say!(
             "Scoring with {} (published #{} by {} on {})",
             pipeline.version,
             entry.seq,
             entry.published_by,
             entry.published_at.format("%Y-%m-%d %H:%M UTC")
         ),
-        None => println!(
+        None => say!(
             "Scoring with {} (from the configuration; nothing published)",
             pipeline.version
         ),
@@ -199,18 +206,18 @@ async fn serve(
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let addr = listener.local_addr()?;
-    println!(
+    say!(
         "leadflow listening on http://{addr} (data in {})",
         args.data.display()
     );
-    println!("Dashboard: http://{addr}/ (sign in with an API key)");
+    say!("Dashboard: http://{addr}/ (sign in with an API key)");
     match generated {
-        Some(key) => println!(
+        Some(key) => say!(
             "No [auth].api_keys configured: generated one for this run.\n  Authorization: Bearer {key}"
         ),
-        None => println!("Authenticate with a key of [auth].api_keys:  Authorization: Bearer <key>"),
+        None => say!("Authenticate with a key of [auth].api_keys:  Authorization: Bearer <key>"),
     }
-    println!(
+    say!(
         "Alerts: {}",
         if channel_names.is_empty() {
             "off (no slack_webhook_url or smtp_url)".to_string()

@@ -76,7 +76,10 @@ fn a_broken_file_prints_every_error_and_exits_1() {
         .replace("capacity = 10", "capacity = 0")
         .replace("max = 50", "max = 50\nbogus = true");
     let path = write(dir.path(), "broken.toml", &broken);
-    let out = leadflow(&["config", "check", &path], &[]);
+    let out = leadflow(
+        &["config", "check", &path],
+        &[("LEADFLOW_API_KEY", "a-key-of-enough-length-0123")],
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(
         out.stdout.is_empty(),
@@ -143,4 +146,83 @@ fn a_weak_key_in_the_environment_fails_the_default() {
         "{stderr}"
     );
     assert!(!stderr.contains("\"abc\""), "{stderr}");
+}
+
+#[test]
+fn an_unset_api_key_variable_in_a_file_is_refused_naming_the_key_and_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let keyed = EXAMPLE.replace(
+        r#"api_keys = ["env:LEADFLOW_API_KEY"]"#,
+        r#"api_keys = ["env:LEADFLOW_TEST_UNSET_KEY"]"#,
+    );
+    assert_ne!(keyed, EXAMPLE, "the example names LEADFLOW_API_KEY");
+    let path = write(dir.path(), "leadflow.toml", &keyed);
+    let out = leadflow(&["config", "check", &path], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{path}:10: auth.api_keys[0]"))
+            && stderr.contains("LEADFLOW_TEST_UNSET_KEY")
+            && stderr.contains("not set"),
+        "{stderr}"
+    );
+    // Set, the same file is valid; set empty, the key is switched off on purpose.
+    let set = leadflow(
+        &["config", "check", &path],
+        &[("LEADFLOW_TEST_UNSET_KEY", "a-key-of-enough-length-0123")],
+    );
+    assert_eq!(set.status.code(), Some(0), "{}", text(&set.stderr));
+    let empty = leadflow(
+        &["config", "check", &path],
+        &[("LEADFLOW_TEST_UNSET_KEY", "")],
+    );
+    assert_eq!(empty.status.code(), Some(0), "{}", text(&empty.stderr));
+}
+
+#[test]
+fn serve_refuses_to_start_on_an_unset_api_key_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let keyed = EXAMPLE.replace(
+        r#"api_keys = ["env:LEADFLOW_API_KEY"]"#,
+        r#"api_keys = ["a-literal-key-of-enough-length", "env:LEADFLOW_TEST_UNSET_KEY"]"#,
+    );
+    let path = write(dir.path(), "leadflow.toml", &keyed);
+    let data = dir.path().join("data").display().to_string();
+    // Were it to start, it would serve: the limit turns that into a failure, not a hang.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_leadflow"));
+    cmd.args([
+        "serve",
+        "--config",
+        &path,
+        "--data",
+        &data,
+        "--listen",
+        "127.0.0.1:0",
+    ])
+    .env_remove("LEADFLOW_API_KEY")
+    .env_remove("LEADFLOW_TEST_UNSET_KEY")
+    .env_remove("SLACK_WEBHOOK_URL")
+    .stdin(std::process::Stdio::null())
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("the binary runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("serve started (or hung) with an unset API key variable");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(!status.success(), "{stderr}");
+    assert!(
+        stderr.contains("auth.api_keys[1]") && stderr.contains("LEADFLOW_TEST_UNSET_KEY"),
+        "{stderr}"
+    );
 }

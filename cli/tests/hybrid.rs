@@ -11,9 +11,11 @@ use leadflow_store_sqlite::SqliteStore;
 const EXAMPLE: &str = include_str!("../../shared/src/config/example.toml");
 
 fn leadflow(args: &[&str]) -> Output {
+    // `config check` checks a file as `serve` would run it: the example's
+    // `env:LEADFLOW_API_KEY` must be set.
     Command::new(env!("CARGO_BIN_EXE_leadflow"))
         .args(args)
-        .env_remove("LEADFLOW_API_KEY")
+        .env("LEADFLOW_API_KEY", "a-key-for-config-check-0123")
         .env_remove("SLACK_WEBHOOK_URL")
         .output()
         .expect("the binary runs")

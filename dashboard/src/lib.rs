@@ -13,6 +13,7 @@ mod overview;
 pub mod overview_filters;
 pub mod overview_view;
 mod rules;
+pub mod same_origin;
 pub mod session;
 mod signin;
 pub mod svg;
@@ -49,7 +50,8 @@ pub fn app<S: ApiStore, V: VersionLog>(state: AppState<S>, versions: V) -> Route
     leadflow_api::router(state.clone()).merge(pages(state, versions))
 }
 
-/// The pages alone, under `/`: sign-in and sign-out open, everything else behind a session.
+/// The pages alone, under `/`: sign-in and sign-out open (to same-origin forms), everything
+/// else behind a session.
 pub fn pages<S: ApiStore, V: VersionLog>(state: AppState<S>, versions: V) -> Router {
     let dashboard = Dashboard {
         api: state,
@@ -65,12 +67,16 @@ pub fn pages<S: ApiStore, V: VersionLog>(state: AppState<S>, versions: V) -> Rou
             dashboard.clone(),
             require_session::<S, V>,
         ));
-    Router::new()
+    // Signing in or out from another site's page is refused (login CSRF).
+    let sign_in_out = Router::new()
         .route(
             "/signin",
             get(signin::form::<S, V>).post(signin::submit::<S, V>),
         )
         .route("/signout", axum::routing::post(signin::sign_out))
+        .route_layer(middleware::from_fn(same_origin::refuse_cross_site));
+    Router::new()
+        .merge(sign_in_out)
         .merge(guarded)
         .with_state(dashboard)
 }

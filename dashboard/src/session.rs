@@ -9,6 +9,8 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 pub const COOKIE_NAME: &str = "leadflow_session";
+/// The longest value `issue` writes: a 19-digit expiry, a dot, 64 hex digits.
+pub const MAX_COOKIE_VALUE: usize = 19 + 1 + 64;
 /// How long a sign-in lasts.
 pub const SESSION_LIFETIME: TimeDelta = TimeDelta::hours(12);
 
@@ -71,13 +73,30 @@ impl<'a> SessionKeys<'a> {
         )
     }
 
-    /// Whether `value` is a live session at `now`.
+    /// Whether `value` is a live session at `now`. Anything but the exact shape `issue` writes
+    /// is refused before any parsing or MAC work, so a cookie of any size costs at most a
+    /// length check.
     pub fn verify(&self, value: &str, now: DateTime<Utc>) -> Result<(), SessionError> {
-        let mut parts = value.split('.');
-        let (Some(expiry), Some(signature), None) = (parts.next(), parts.next(), parts.next())
-        else {
+        if value.len() > MAX_COOKIE_VALUE {
+            return Err(SessionError::Malformed);
+        }
+        let Some((expiry, signature)) = value.split_once('.') else {
             return Err(SessionError::Malformed);
         };
+        // Canonical only: digits, and 64 lower-case hex digits (`parse` would also take `+1`,
+        // and the hex decoder `+f`: other spellings of the same cookie).
+        let digits = |s: &str, hex: bool| {
+            s.bytes()
+                .all(|b| b.is_ascii_digit() || (hex && (b'a'..=b'f').contains(&b)))
+        };
+        if expiry.is_empty()
+            || expiry.len() > 19
+            || !digits(expiry, false)
+            || signature.len() != 64
+            || !digits(signature, true)
+        {
+            return Err(SessionError::Malformed);
+        }
         let expiry: i64 = expiry.parse().map_err(|_| SessionError::Malformed)?;
         let signature = leadflow::domain::hex::decode(signature).ok_or(SessionError::Malformed)?;
         if self.keys.iter().all(|k| k.is_empty())

@@ -3,13 +3,16 @@
 // Keeps a demo's simulated weeks (`leadflow demo --data DIR`), serves them (`leadflow serve
 // --data DIR`), signs in, opens every page, changes a filter and checks that the URL and the
 // figures change, opens a lead from the breach queue, and fails on any console error, page
-// error or failed request. Saves a screenshot of each page in LEADFLOW_SCREENSHOTS (default
+// error or failed request. A page of another site (evil.example, a local server Chromium
+// resolves to 127.0.0.1) that auto-submits a form to /signin or /signout is refused (403):
+// no session cookie set, none cleared. Saves a screenshot of each page in LEADFLOW_SCREENSHOTS (default
 // target/screenshots).
 //
 // Environment: LEADFLOW_BIN (the leadflow binary; default target/debug/leadflow),
 // CHROMIUM (default /usr/bin/chromium).
 
 import { spawn, spawnSync } from "node:child_process";
+import { createServer } from "node:http";
 import { mkdtempSync, mkdirSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
@@ -68,6 +71,35 @@ const base = await new Promise((ok, fail) => {
 });
 step(`serving at ${base}`);
 
+// Another site: each path serves a page whose script submits a form to the dashboard at once.
+const evilPages = {
+  "/signin": `<form method="post" action="${base}/signin"><input name="key" value="${apiKey}"></form>`,
+  "/signout": `<form method="post" action="${base}/signout"></form>`,
+};
+const evil = createServer((req, res) => {
+  const form = evilPages[req.url];
+  res.writeHead(form ? 200 : 404, { "content-type": "text/html" });
+  res.end(form ? `<!DOCTYPE html><body>${form}<script>document.forms[0].submit()</script>` : "");
+});
+await new Promise((ok) => evil.listen(0, "127.0.0.1", ok));
+const evilBase = `http://evil.example:${evil.address().port}`;
+
+// Opens `path` of the other site in `context` and returns the dashboard's answer to its form.
+async function crossSite(context, path) {
+  const page = await context.newPage();
+  const [answer] = await Promise.all([
+    page.waitForResponse((r) => r.url() === `${base}${path}` && r.request().method() === "POST"),
+    page.goto(`${evilBase}${path}`),
+  ]);
+  await page.waitForLoadState();
+  const text = await page.textContent("body");
+  await page.close();
+  return { status: answer.status(), text };
+}
+
+const hasSession = async (context) =>
+  (await context.cookies(base)).some((c) => c.name === "leadflow_session" && c.value !== "");
+
 const browser = await chromium.launch({
   executablePath: browserPath,
   args: [
@@ -79,6 +111,8 @@ const browser = await chromium.launch({
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    // evil.example is the other site's local server: a different site from 127.0.0.1.
+    "--host-resolver-rules=MAP evil.example 127.0.0.1",
   ],
 });
 const problems = [];
@@ -123,6 +157,18 @@ try {
   const cookies = await context.cookies();
   assert.ok(cookies.some((c) => c.httpOnly && c.sameSite === "Strict"), "an HttpOnly, SameSite=Strict session cookie");
 
+  // Login CSRF: another site's form neither signs a fresh browser in nor this one out.
+  step("cross-site sign-in and sign-out are refused");
+  const stranger = await browser.newContext();
+  const signIn = await crossSite(stranger, "/signin");
+  assert.equal(signIn.status, 403, "a cross-site sign-in is refused");
+  assert.match(signIn.text, /another site/, "the refusal says why");
+  assert.ok(!(await hasSession(stranger)), "a cross-site sign-in sets no session cookie");
+  await stranger.close();
+  const signOut = await crossSite(context, "/signout");
+  assert.equal(signOut.status, 403, "a cross-site sign-out is refused");
+  assert.ok(await hasSession(context), "a cross-site sign-out clears no session");
+
   step("overview");
   await page.waitForSelector("#headline");
   const leadsAll = await page.textContent("#headline");
@@ -165,6 +211,7 @@ try {
   assert.match(page.url(), /\/signin/, "after signing out, pages need a new sign-in");
 } finally {
   await browser.close();
+  evil.close();
   server.kill("SIGTERM");
   rmSync(data, { recursive: true, force: true });
 }

@@ -43,14 +43,33 @@ impl Server {
         Server::start_with(data, Some(config), Some(key))
     }
 
+    /// Start on `data` with the built-in configuration, its stderr sent to `stderr` (not
+    /// read by the test: `stderr()` stays empty).
+    pub fn start_with_stderr(data: &Path, stderr: Stdio) -> Server {
+        Server::spawn(data, None, None, Some(stderr))
+    }
+
     fn start_with(data: &Path, config: Option<&Path>, key: Option<&str>) -> Server {
+        Server::spawn(data, config, key, None)
+    }
+
+    fn spawn(
+        data: &Path,
+        config: Option<&Path>,
+        key: Option<&str>,
+        stderr_to: Option<Stdio>,
+    ) -> Server {
         let mut command = serve_command(data, config);
+        let read_stderr = stderr_to.is_none();
         let mut child = command
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(stderr_to.unwrap_or_else(Stdio::piped))
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {LEADFLOW}: {e}"));
-        let stderr = drain_stderr(child.stderr.take().expect("piped stderr"));
+        let stderr = match child.stderr.take() {
+            Some(piped) if read_stderr => drain_stderr(piped),
+            _ => Arc::default(),
+        };
         let lines = drain_stdout(child.stdout.take().expect("piped stdout"));
         let mut server = Server {
             child,

@@ -1,6 +1,8 @@
 //! `env:NAME` values: read from an environment lookup passed in (the domain reads no
-//! environment itself). An unset variable makes the value absent: an optional key is left
-//! out, an array element is dropped, and a required key is reported with the variable named.
+//! environment itself). An unset (or empty) variable makes the value absent: an optional key
+//! is left out, an array element is dropped, and a required key is reported with the variable
+//! named. Whether the variable was unset or set empty is kept: loading for a server refuses an
+//! unset one in `auth.api_keys` (see `load::load_for_serving`).
 
 use std::collections::HashMap;
 
@@ -22,6 +24,8 @@ const PREFIX: &str = "env:";
 pub(crate) struct EnvResolution {
     /// Values left out because their variable is unset (or empty) => the variable.
     pub(crate) unset: HashMap<KeyPath, String>,
+    /// Those of `unset` whose variable is not set at all (not merely empty), in document order.
+    pub(crate) never_set: Vec<KeyPath>,
     /// Values read from a variable => the variable and the value read.
     pub(crate) read: HashMap<KeyPath, (String, String)>,
     /// `env:` values whose variable name is malformed.
@@ -103,13 +107,16 @@ fn resolve_value(
                 return Outcome::Keep;
             }
             let name = name.to_string();
-            match env(&name).filter(|v| !v.is_empty()) {
-                Some(found) => {
+            match env(&name) {
+                Some(found) if !found.is_empty() => {
                     *text = found.clone();
                     out.read.insert(path.clone(), (name, found));
                     Outcome::Keep
                 }
-                None => {
+                set_empty => {
+                    if set_empty.is_none() {
+                        out.never_set.push(path.clone());
+                    }
                     out.unset.insert(path.clone(), name);
                     Outcome::Remove
                 }
@@ -166,6 +173,11 @@ mod tests {
         assert_eq!(table["d"].as_str(), Some("plain"));
         assert_eq!(res.unset[&KeyPath::of(&["b"])], "UNSET");
         assert_eq!(res.read[&KeyPath::of(&["a"])].0, "SET");
+        assert_eq!(
+            res.never_set,
+            [KeyPath::of(&["b"])],
+            "EMPTY is set, to nothing"
+        );
     }
 
     #[test]

@@ -34,8 +34,39 @@ const SECTIONS: [&str; 10] = [
 ];
 
 /// Load and validate a configuration document. `source_name` is how errors name the
-/// document (a file name); `env` reads the variables of `env:NAME` values.
+/// document (a file name); `env` reads the variables of `env:NAME` values. An unset variable
+/// anywhere, `auth.api_keys` included, makes its value absent (see `env`): what commands that
+/// only score or simulate want.
 pub fn load_str(text: &str, source_name: &str, env: EnvLookup<'_>) -> Result<Config, ConfigErrors> {
+    load_document(text, source_name, env, Use::Rules)
+}
+
+/// Load a document a server will authenticate with: as [`load_str`], and an `env:NAME`
+/// element of `auth.api_keys` whose variable is not set at all is an error naming the key and
+/// the variable. Dropping it would leave the server with fewer keys than written, or none
+/// (and `serve` then generates one): a silent fallback where a key was asked for. A variable
+/// set to the empty string is still dropped: that is a deployment switching a key off.
+pub fn load_for_serving(
+    text: &str,
+    source_name: &str,
+    env: EnvLookup<'_>,
+) -> Result<Config, ConfigErrors> {
+    load_document(text, source_name, env, Use::Serving)
+}
+
+/// What a document is loaded for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Use {
+    Rules,
+    Serving,
+}
+
+fn load_document(
+    text: &str,
+    source_name: &str,
+    env: EnvLookup<'_>,
+    purpose: Use,
+) -> Result<Config, ConfigErrors> {
     let document = toml_edit::Document::parse(text)
         .map_err(|e| syntax_error(text, source_name, e.message(), e.span()))?;
     let mut root: toml::Table =
@@ -53,6 +84,22 @@ pub fn load_str(text: &str, source_name: &str, env: EnvLookup<'_>) -> Result<Con
     let malformed = std::mem::take(&mut loader.env.malformed);
     for (path, message) in malformed {
         loader.found.push((path, message));
+    }
+    if purpose == Use::Serving {
+        let keys = KeyPath::of(&["auth", "api_keys"]);
+        for path in loader.env.never_set.clone() {
+            if path.starts_with(&keys) {
+                let variable = loader.env.unset[&path].clone();
+                loader.found.push((
+                    path,
+                    format!(
+                        "environment variable {variable} is not set, so this API key is missing; \
+                         set it (or set it to \"\" to switch the key off on purpose, or remove \
+                         the entry)"
+                    ),
+                ));
+            }
+        }
     }
 
     let draft = Draft::load(&mut root, &mut loader);

@@ -16,7 +16,7 @@ mod validate;
 pub use duration::ConfigDuration;
 pub use env::{no_env, EnvLookup};
 pub use error::{ConfigError, ConfigErrors};
-pub use load::{line_of_key, load_str, validate, validate_rep, EXAMPLE_SOURCE};
+pub use load::{line_of_key, load_for_serving, load_str, validate, validate_rep, EXAMPLE_SOURCE};
 pub use model::*;
 pub use summary::{describe_conditions, mask_secret, mask_url, summary};
 

@@ -24,12 +24,20 @@ pub fn load(text: &str) -> Result<Config, ConfigErrors> {
 }
 
 pub fn load_with(text: &str, vars: &[(&str, &str)]) -> Result<Config, ConfigErrors> {
+    config::load_str(text, SOURCE, &env_of(vars))
+}
+
+/// As `load_with`, loaded for a server (`config::load_for_serving`).
+pub fn load_serving_with(text: &str, vars: &[(&str, &str)]) -> Result<Config, ConfigErrors> {
+    config::load_for_serving(text, SOURCE, &env_of(vars))
+}
+
+fn env_of(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
     let vars: Vec<(String, String)> = vars
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    let env = move |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    config::load_str(text, SOURCE, &env)
+    move |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
 }
 
 pub fn errors(text: &str) -> ConfigErrors {
