@@ -23,6 +23,7 @@ mod lock;
 mod outbox;
 pub mod queue;
 mod reps;
+mod retention;
 mod schema;
 mod store;
 
@@ -33,4 +34,5 @@ pub use intake::SCORE_QUEUE;
 pub use leads::MAX_PAGE;
 pub use outbox::Routes;
 pub use queue::{DeadLetter, Message, Release};
+pub use retention::{PruneReport, Retention, DEDUPE_WINDOW, MARK_EVERY};
 pub use store::{Durability, SqliteStore, StoreOptions, DB_FILE, LOCK_FILE};

@@ -41,7 +41,9 @@ pub(crate) fn relay_tx(tx: &Connection, routes: Routes, limit: usize) -> Result<
         for queue in routes(event) {
             enqueue_tx(tx, queue, body, at, at)?;
         }
-        tx.prepare_cached("UPDATE outbox SET published = 1 WHERE seq = ?1")?
+        // Relayed is done: nothing reads a relayed event again (AWS's relay likewise removes
+        // published events from the lead item).
+        tx.prepare_cached("DELETE FROM outbox WHERE seq = ?1")?
             .execute([seq])?;
     }
     Ok(pending.len())
@@ -64,8 +66,7 @@ impl Outbox for SqliteStore {
         }
         let ids = event_ids.to_vec();
         self.write(move |tx| {
-            let mut stmt =
-                tx.prepare_cached("UPDATE outbox SET published = 1 WHERE event_id = ?1")?;
+            let mut stmt = tx.prepare_cached("DELETE FROM outbox WHERE event_id = ?1")?;
             for id in &ids {
                 stmt.execute([id])?;
             }
