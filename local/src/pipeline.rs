@@ -287,6 +287,16 @@ impl<N: Notifier> Pipeline<N> {
         Ok(run_decay(&self.store, &self.config, self.scorer(), now, 10_000).await?)
     }
 
+    /// The retention schedule: forget the dedupe markers (seen and applied event ids,
+    /// delivered alert keys) older than the dedupe window, in short batches
+    /// (`SqliteStore::prune`).
+    pub async fn tick_retention(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<leadflow_store_sqlite::PruneReport, PipelineError> {
+        Ok(self.store.prune(now).await?)
+    }
+
     /// The hot path alone: score and route until nothing of them is left at `now` (alerts are
     /// left on the notify queue for [`Pipeline::drain_alerts`]). Each pass is one transaction
     /// that also relays what it caused, so a lead accepted before the call is routed by its
