@@ -6,7 +6,7 @@
 //! ```
 //! Each step claims messages, runs the use case and acknowledges; a failure releases the
 //! message for a later retry with backoff, and a message that keeps failing becomes a dead
-//! letter. The relay moves outbox events onto queues and marks them published in one
+//! letter. The relay moves outbox events onto queues and removes them from the outbox in one
 //! transaction, so nothing between stages is lost or delivered twice by the relay.
 
 use std::sync::Arc;

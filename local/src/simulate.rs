@@ -140,10 +140,10 @@ impl<N: Notifier> Simulation<N> {
                 Some(next_retention),
                 next_input,
             ]
-                .into_iter()
-                .flatten()
-                .min()
-                .expect("the schedules always have a next time");
+            .into_iter()
+            .flatten()
+            .min()
+            .expect("the schedules always have a next time");
             if now > end {
                 break;
             }

@@ -226,7 +226,10 @@ fn main() {
         },
     )
     .expect("the store");
-    let (db, wal) = (dir.path().join(DB_FILE), dir.path().join(format!("{DB_FILE}-wal")));
+    let (db, wal) = (
+        dir.path().join(DB_FILE),
+        dir.path().join(format!("{DB_FILE}-wal")),
+    );
     println!(
         "{} leads, rounds of {} events, {} events per simulated day, retention after each day (window 30 days)",
         settings.leads, settings.per_round, settings.per_day
@@ -282,7 +285,11 @@ fn main() {
             });
         }
         // Let the checkpoint thread catch up, as an idle moment would.
-        std::thread::sleep(Duration::from_millis(if settings.full { 1500 } else { 300 }));
+        std::thread::sleep(Duration::from_millis(if settings.full {
+            1500
+        } else {
+            300
+        }));
         let (db_len, wal_len) = (file_len(&db), file_len(&wal));
         let total = db_len + wal_len;
         let groups = breakdown(dir.path());
@@ -317,7 +324,10 @@ fn main() {
     let days_per_round = settings.per_round / per_day;
     let settled = 30usize.div_ceil(days_per_round) + 1;
     if settings.rounds > settled {
-        let (a, b) = (markers_by_round[settled - 1], *markers_by_round.last().unwrap());
+        let (a, b) = (
+            markers_by_round[settled - 1],
+            *markers_by_round.last().unwrap(),
+        );
         assert!(
             b <= a + (a / 10),
             "the dedupe markers kept growing past the window: {a} then {b} rows"
