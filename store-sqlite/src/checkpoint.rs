@@ -56,6 +56,12 @@ fn run(store: Weak<Inner>, path: PathBuf) {
             return;
         }
     };
+    // No busy handler (rusqlite's default waits 5 s): a TRUNCATE that finds a writer or a
+    // reader in the way gives up at once instead of holding the write lock while it waits.
+    if let Err(e) = conn.busy_timeout(Duration::ZERO) {
+        tracing::warn!(path = %path.display(), error = %e, "no checkpoint thread; the writer checkpoints");
+        return;
+    }
     let wal = wal_path(&path);
     let mut idle = 0;
     let mut last_frames = -1;
