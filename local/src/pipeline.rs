@@ -6,7 +6,7 @@
 //! ```
 //! Each step claims messages, runs the use case and acknowledges; a failure releases the
 //! message for a later retry with backoff, and a message that keeps failing becomes a dead
-//! letter. The relay moves outbox events onto queues and marks them published in one
+//! letter. The relay moves outbox events onto queues and removes them from the outbox in one
 //! transaction, so nothing between stages is lost or delivered twice by the relay.
 
 use std::sync::Arc;
@@ -299,6 +299,16 @@ impl<N: Notifier> Pipeline<N> {
     /// The decay schedule: re-tier leads whose decaying score crossed a bound, recycle idle ones.
     pub async fn tick_decay(&self, now: DateTime<Utc>) -> Result<DecayReport, PipelineError> {
         Ok(run_decay(&self.store, &self.config, self.scorer(), now, 10_000).await?)
+    }
+
+    /// The retention schedule: forget the dedupe markers (seen and applied event ids,
+    /// delivered alert keys) older than the dedupe window, in short batches
+    /// (`SqliteStore::prune`).
+    pub async fn tick_retention(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<leadflow_store_sqlite::PruneReport, PipelineError> {
+        Ok(self.store.prune(now).await?)
     }
 
     /// The hot path alone: score and route until nothing of them is left at `now` (alerts are

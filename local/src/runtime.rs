@@ -1,6 +1,6 @@
 //! The pipeline running on its own: one task works the hot path (score, route, one
 //! transaction per pass; woken when intake accepts an event, and polling as a fallback), one sends the alerts, and one each
-//! fires the SLA and decay schedules. Used by
+//! fires the SLA, decay and retention schedules. Used by
 //! `leadflow serve` with the system clock.
 
 use std::sync::Arc;
@@ -18,6 +18,9 @@ pub const IDLE_POLL: Duration = Duration::from_millis(50);
 
 /// How often waiting leads whose retry time came are routed.
 pub const ROUTE_RETRY_TICK: Duration = Duration::from_secs(1);
+
+/// How often the store forgets what is past its dedupe window (`Pipeline::tick_retention`).
+pub const RETENTION_EVERY: Duration = Duration::from_secs(60);
 
 pub struct Runtime {
     stop: watch::Sender<bool>,
@@ -83,6 +86,23 @@ impl Runtime {
                 }
             }))
         };
+        let retention = {
+            let (p, c) = (pipeline.clone(), clock.clone());
+            tokio::spawn(every(RETENTION_EVERY, stopped.clone(), move || {
+                let (p, c) = (p.clone(), c.clone());
+                async move {
+                    match p.tick_retention(c.now()).await {
+                        Ok(r) if r.total() > 0 => {
+                            tracing::debug!(pruned = ?r, "retention removed rows past their window")
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            tracing::error!(error = %e, "retention failed; it runs again next interval")
+                        }
+                    }
+                }
+            }))
+        };
         let decay = tokio::spawn(every(decay_every, stopped, move || {
             let (p, c) = (pipeline.clone(), clock.clone());
             async move {
@@ -99,7 +119,7 @@ impl Runtime {
         }));
         Runtime {
             stop,
-            tasks: vec![worker, alerts, sla, route, decay],
+            tasks: vec![worker, alerts, sla, route, decay, retention],
         }
     }
 

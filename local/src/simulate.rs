@@ -1,6 +1,6 @@
 //! The pipeline on a virtual clock: timed inputs (events, dispositions, roster changes) are
 //! fed in time order, the SLA and decay schedules fire at their configured intervals of
-//! simulated time, and a `Reactor` (the simulated sales team) answers each assignment with
+//! simulated time (and retention every simulated `RETENTION_EVERY`), and a `Reactor` (the simulated sales team) answers each assignment with
 //! dispositions it plans for later. Used by `leadflow demo` and `leadflow replay`.
 
 use std::cmp::Reverse;
@@ -16,6 +16,9 @@ use leadflow::usecases::UseCaseError;
 
 use crate::clock::{Clock, VirtualClock};
 use crate::pipeline::{Pipeline, PipelineError};
+
+/// How often retention runs in simulated time.
+pub const RETENTION_EVERY: TimeDelta = TimeDelta::hours(1);
 
 /// The queue the simulation reads assignments from.
 pub const SALES_QUEUE: &str = "sales";
@@ -71,6 +74,9 @@ pub struct SimulationStats {
     pub dispositions_refused: usize,
     pub sla_checks: usize,
     pub decay_runs: usize,
+    pub retention_runs: usize,
+    /// Rows retention removed (dedupe markers past their window).
+    pub pruned: usize,
 }
 
 pub struct Simulation<N> {
@@ -125,13 +131,19 @@ impl<N: Notifier> Simulation<N> {
             .delta()
             .max(TimeDelta::seconds(1));
         let (mut next_sla, mut next_decay) = (start + sla_every, start + decay_every);
+        let mut next_retention = start + RETENTION_EVERY;
         loop {
             let next_input = self.agenda.peek().map(|Reverse((at, _, _))| *at);
-            let now = [Some(next_sla), Some(next_decay), next_input]
-                .into_iter()
-                .flatten()
-                .min()
-                .expect("the schedules always have a next time");
+            let now = [
+                Some(next_sla),
+                Some(next_decay),
+                Some(next_retention),
+                next_input,
+            ]
+            .into_iter()
+            .flatten()
+            .min()
+            .expect("the schedules always have a next time");
             if now > end {
                 break;
             }
@@ -196,6 +208,12 @@ impl<N: Notifier> Simulation<N> {
                 changed |= report.checked > 0;
                 self.stats.decay_runs += 1;
                 next_decay += decay_every;
+            }
+            if now >= next_retention {
+                let report = self.pipeline.tick_retention(now).await?;
+                self.stats.retention_runs += 1;
+                self.stats.pruned += report.total();
+                next_retention += RETENTION_EVERY;
             }
             if changed {
                 self.pipeline.drain(now).await?;

@@ -119,3 +119,35 @@ async fn inputs_schedules_and_reactions_run_on_simulated_time() {
         .count();
     assert_eq!(reassigned, 2, "round robin gave ben every other lead");
 }
+
+#[tokio::test]
+async fn retention_runs_on_simulated_time_and_a_copy_inside_the_window_is_still_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let pipeline = Pipeline::new(
+        store.clone(),
+        Arc::new(Config::default()),
+        Vec::<leadflow_local::pipeline::Channel<Silent>>::new(),
+    );
+    let mut sim = Simulation::new(pipeline, t0());
+    let day = |d: i64| t0() + TimeDelta::days(d);
+    // An event, its copy 29 days later (inside the 30-day window), another 45 days later.
+    for at in [day(0), day(29), day(45)] {
+        sim.schedule(
+            at,
+            Input::Event(Box::new(event("e0", "p0@acme.io", day(0)))),
+        );
+    }
+    sim.run(day(46), &mut TwoMinutes, |_| {}).await.unwrap();
+    assert_eq!(sim.stats.retention_runs, 46 * 24);
+    assert_eq!(sim.stats.duplicates, 1, "the copy of day 29 is refused");
+    assert_eq!(
+        sim.stats.events, 2,
+        "day 0's id was forgotten after 30 days (as AWS's seen item expires): day 45's copy is new"
+    );
+    assert!(
+        sim.stats.pruned >= 2,
+        "its seen and applied ids were pruned: {:?}",
+        sim.stats
+    );
+}

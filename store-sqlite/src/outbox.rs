@@ -1,6 +1,6 @@
 //! `Outbox`: domain events stored with the write that caused them, oldest first, until
 //! published. `relay_to_queues` is the in-process bus of `leadflow serve`: it moves pending
-//! events onto the queues their consumers read and marks them published in one transaction,
+//! events onto the queues their consumers read and deletes them in one transaction,
 //! so a crash can neither lose an event nor deliver it twice from the outbox.
 
 use leadflow::domain::DomainEvent;
@@ -12,7 +12,7 @@ use crate::error::Failure;
 use crate::queue::enqueue_tx;
 use crate::store::SqliteStore;
 
-/// Which queues an event goes to (none: it is only marked published).
+/// Which queues an event goes to (none: it is only removed from the outbox).
 pub type Routes = fn(&DomainEvent) -> Vec<&'static str>;
 
 /// `(seq, stored body, event)` of up to `limit` pending events, oldest first.
@@ -32,7 +32,7 @@ fn pending_tx(tx: &Connection, limit: usize) -> Result<Vec<(i64, String, DomainE
         .collect()
 }
 
-/// Up to `limit` pending events onto their queues and marked published, in the caller's
+/// Up to `limit` pending events onto their queues and out of the outbox, in the caller's
 /// transaction; how many.
 pub(crate) fn relay_tx(tx: &Connection, routes: Routes, limit: usize) -> Result<usize, Failure> {
     let pending = pending_tx(tx, limit)?;
@@ -41,7 +41,9 @@ pub(crate) fn relay_tx(tx: &Connection, routes: Routes, limit: usize) -> Result<
         for queue in routes(event) {
             enqueue_tx(tx, queue, body, at, at)?;
         }
-        tx.prepare_cached("UPDATE outbox SET published = 1 WHERE seq = ?1")?
+        // Relayed is done: nothing reads a relayed event again (AWS's relay likewise removes
+        // published events from the lead item).
+        tx.prepare_cached("DELETE FROM outbox WHERE seq = ?1")?
             .execute([seq])?;
     }
     Ok(pending.len())
@@ -64,8 +66,7 @@ impl Outbox for SqliteStore {
         }
         let ids = event_ids.to_vec();
         self.write(move |tx| {
-            let mut stmt =
-                tx.prepare_cached("UPDATE outbox SET published = 1 WHERE event_id = ?1")?;
+            let mut stmt = tx.prepare_cached("DELETE FROM outbox WHERE event_id = ?1")?;
             for id in &ids {
                 stmt.execute([id])?;
             }
@@ -88,7 +89,7 @@ impl SqliteStore {
     }
 
     /// Move up to `limit` pending events onto the queues `routes` names (the event as the
-    /// payload, ready from when it occurred) and mark them published, all in one
+    /// payload, ready from when it occurred) and remove them from the outbox, all in one
     /// transaction. Returns how many events were relayed.
     pub async fn relay_to_queues(&self, routes: Routes, limit: usize) -> Result<usize, StoreError> {
         self.write(move |tx| relay_tx(tx, routes, limit)).await

@@ -140,6 +140,46 @@ const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE changelog ADD COLUMN backtest_json TEXT;
     ",
+    // 4: retention (see `retention`). The markers that only guard against redelivery (seen
+    // inbound events, applied events, delivered alerts) become AUTOINCREMENT rowid tables, so
+    // that a row's `seq` is its place in write order and is never reused: the retention job
+    // records the highest `seq` of each table with its clock (`retention_marks`) and, a dedupe
+    // window later, deletes every row at or below that mark, oldest first, in small batches.
+    // Rows already there get their `seq` now: the first mark covers them.
+    "
+    CREATE TABLE seen_events_v4 (
+        seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id  TEXT NOT NULL UNIQUE
+    );
+    INSERT INTO seen_events_v4 (event_id) SELECT event_id FROM seen_events;
+    DROP TABLE seen_events;
+    ALTER TABLE seen_events_v4 RENAME TO seen_events;
+
+    CREATE TABLE applied_events_v4 (
+        seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id  TEXT NOT NULL UNIQUE
+    );
+    INSERT INTO applied_events_v4 (event_id) SELECT event_id FROM applied_events;
+    DROP TABLE applied_events;
+    ALTER TABLE applied_events_v4 RENAME TO applied_events;
+
+    CREATE TABLE deliveries_v4 (
+        seq  INTEGER PRIMARY KEY AUTOINCREMENT,
+        key  TEXT NOT NULL UNIQUE
+    );
+    INSERT INTO deliveries_v4 (key) SELECT key FROM deliveries;
+    DROP TABLE deliveries;
+    ALTER TABLE deliveries_v4 RENAME TO deliveries;
+
+    -- at: the retention job's clock (ns) when it took the mark; the other columns: the
+    -- highest seq of each table then (every row at or below was written by that time).
+    CREATE TABLE retention_marks (
+        at         INTEGER PRIMARY KEY,
+        seen       INTEGER NOT NULL,
+        applied    INTEGER NOT NULL,
+        delivered  INTEGER NOT NULL
+    );
+    ",
 ];
 
 /// The schema version this build writes.
@@ -192,6 +232,57 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(v, VERSION);
+    }
+
+    #[test]
+    fn the_dedupe_markers_of_a_version_3_database_are_kept_in_write_order() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..3] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 3).unwrap();
+        conn.execute_batch(
+            "INSERT INTO seen_events VALUES ('evt-1'), ('evt-2');
+             INSERT INTO applied_events VALUES ('evt-1');
+             INSERT INTO deliveries VALUES ('alert-1');",
+        )
+        .unwrap();
+        migrate(&mut conn, Path::new(":memory:")).unwrap();
+        let seen: Vec<(i64, String)> = conn
+            .prepare("SELECT seq, event_id FROM seen_events ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(seen, [(1, "evt-1".into()), (2, "evt-2".into())]);
+        // Still refused once, and the sequence carries on under the table's own name (an
+        // ignored insert may use up a number: the high-water mark only ever covers rows
+        // written before it).
+        let insert = "INSERT OR IGNORE INTO seen_events (event_id) VALUES (?1)";
+        assert_eq!(conn.execute(insert, ["evt-2"]).unwrap(), 0);
+        assert_eq!(conn.execute(insert, ["evt-3"]).unwrap(), 1);
+        let newest: i64 = conn
+            .query_row(
+                "SELECT seq FROM seen_events WHERE event_id = 'evt-3'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let high: i64 = conn
+            .query_row(
+                "SELECT seq FROM sqlite_sequence WHERE name = 'seen_events'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(newest > 2 && high == newest, "{newest} {high}");
+        for (table, n) in [("applied_events", 1), ("deliveries", 1)] {
+            let found: i64 = conn
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(found, n, "{table}");
+        }
     }
 
     #[test]

@@ -48,6 +48,8 @@ pub struct StoreOptions {
     /// A queue message claimed this many times without being acknowledged is moved to the
     /// dead letters instead of being delivered again.
     pub max_attempts: u32,
+    /// What [`SqliteStore::prune`] keeps (see `retention`).
+    pub retention: crate::retention::Retention,
 }
 
 impl Default for StoreOptions {
@@ -57,6 +59,7 @@ impl Default for StoreOptions {
             readers: 4,
             busy_timeout: Duration::from_secs(5),
             max_attempts: 5,
+            retention: crate::retention::Retention::default(),
         }
     }
 }
@@ -82,6 +85,7 @@ pub(crate) struct Inner {
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     pub(crate) max_attempts: u32,
+    pub(crate) retention: crate::retention::Retention,
     pub(crate) facts: FactsCache,
     dir: PathBuf,
     // Declared last so it is dropped last: the lock outlives every connection.
@@ -121,6 +125,15 @@ impl SqliteStore {
         writer
             .pragma_update(None, "cache_size", WRITER_CACHE_KIB)
             .map_err(database)?;
+        // After a checkpoint lets the WAL start over, the writer cuts the file back to this
+        // size: without it the WAL keeps its high-water size (up to the backstop's ≈64 MB).
+        writer
+            .pragma_update(
+                None,
+                "journal_size_limit",
+                crate::checkpoint::WAL_SIZE_LIMIT,
+            )
+            .map_err(database)?;
         writer
             .pragma_update(
                 None,
@@ -152,6 +165,7 @@ impl SqliteStore {
             readers,
             next_reader: AtomicUsize::new(0),
             max_attempts: options.max_attempts.max(1),
+            retention: options.retention,
             facts: FactsCache::default(),
             dir,
             _lock: lock,
@@ -253,6 +267,21 @@ impl Inner {
             }
         }
         relock(self.readers[start % n].lock())
+    }
+}
+
+impl Drop for Inner {
+    /// The store is closing: copy the WAL into the database and truncate it, so that a data
+    /// directory left behind holds the database and an empty WAL (the checkpoint thread's
+    /// connection may outlive this one, and SQLite removes the WAL only on the last close).
+    fn drop(&mut self) {
+        let conn = self
+            .writer
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+            tracing::warn!(dir = %self.dir.display(), error = %e, "closing: the WAL was not truncated");
+        }
     }
 }
 
