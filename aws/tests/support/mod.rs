@@ -321,4 +321,22 @@ mod panics_on {
             self.inner.mark_published(ids).await
         }
     }
+
+    impl leadflow::ports::RepStore for PanicsOn {
+        async fn reps(&self) -> Result<Vec<leadflow::routing::RepLoad>, StoreError> {
+            self.inner.reps().await
+        }
+        async fn put_rep(&self, rep: leadflow::domain::Rep) -> Result<(), StoreError> {
+            self.inner.put_rep(rep).await
+        }
+        async fn pools(&self) -> Result<leadflow::routing::PoolStates, StoreError> {
+            self.inner.pools().await
+        }
+        async fn account_owner(
+            &self,
+            domain: &str,
+        ) -> Result<Option<leadflow::domain::RepId>, StoreError> {
+            self.inner.account_owner(domain).await
+        }
+    }
 }

@@ -578,6 +578,24 @@ impl LeadStore for Contended {
     }
 }
 
+impl crate::ports::RepStore for Contended {
+    async fn reps(&self) -> Result<Vec<crate::routing::RepLoad>, StoreError> {
+        self.inner.reps().await
+    }
+    async fn put_rep(&self, rep: crate::domain::Rep) -> Result<(), StoreError> {
+        self.inner.put_rep(rep).await
+    }
+    async fn pools(&self) -> Result<crate::routing::PoolStates, StoreError> {
+        self.inner.pools().await
+    }
+    async fn account_owner(
+        &self,
+        domain: &str,
+    ) -> Result<Option<crate::domain::RepId>, StoreError> {
+        self.inner.account_owner(domain).await
+    }
+}
+
 #[tokio::test]
 async fn a_version_conflict_is_retried_and_endless_conflicts_give_up() {
     let config = Config::default();
