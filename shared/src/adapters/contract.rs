@@ -39,6 +39,7 @@ where
     account_owner_is_upserted(&make().await).await;
     history_is_appended_in_order(&make().await).await;
     due_index_is_sparse_ordered_and_replaced(&make().await).await;
+    waiting_leads_are_found_and_woken_oldest_first(&make().await).await;
     listing_filters_and_pages_cover_everything_once(&make().await).await;
     a_cursor_never_issued_is_refused(&make().await).await;
     intake_refuses_duplicates(&make().await).await;
@@ -590,5 +591,55 @@ async fn delivery_log_remembers<S: FullStore>(store: &S) {
     assert!(
         !store.is_delivered("alert:email:ev_1").await.unwrap(),
         "per key"
+    );
+}
+
+/// The waiting leads' due index serves a wake: a lead that waits for an owner is found
+/// whatever its retry time, and a freed place goes to the lead that waited longest.
+async fn waiting_leads_are_found_and_woken_oldest_first<S: FullStore>(store: &S) {
+    use crate::usecases::route::{route_lead, RouteOutcome};
+    use crate::usecases::wake::wake_waiting;
+    let mut config = Config::default();
+    config.reps.retain(|r| r.team != "inbound");
+    let mut ana = Rep::new("ana", "inbound");
+    ana.capacity = 0;
+    store.put_rep(ana.clone()).await.unwrap();
+    for (i, id) in ["ld_late", "ld_early"].into_iter().enumerate() {
+        let mut l = lead(id);
+        l.status = Status::Mql;
+        l.mql = true;
+        l.tier = Tier::A;
+        store
+            .write_lead(LeadWrite::over(l, DueTimes::default()))
+            .await
+            .unwrap();
+        // ld_early starts waiting a minute before ld_late.
+        let at = t0() + TimeDelta::minutes(1 - i as i64);
+        let waits = route_lead(store, id, &config, at).await.unwrap();
+        assert!(
+            matches!(waits, RouteOutcome::Waiting { .. }),
+            "a lead nobody can take waits: {waits:?}"
+        );
+    }
+    ana.capacity = 1;
+    store.put_rep(ana).await.unwrap();
+    let now = t0() + TimeDelta::minutes(2);
+    let woken = wake_waiting(store, Some("inbound"), &config, now)
+        .await
+        .unwrap();
+    assert_eq!(woken.tried, 2, "a wake finds every waiting lead: {woken:?}");
+    assert_eq!(
+        woken.assigned,
+        [("ld_early".to_string(), "ana".to_string())],
+        "the lead that waited longest gets the place"
+    );
+    let late = store.lead("ld_late").await.unwrap().unwrap();
+    assert_eq!((late.status, late.owner_id()), (Status::Mql, None));
+    let other = wake_waiting(store, Some("emea"), &config, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        other.tried, 0,
+        "a wake of another team leaves these leads alone"
     );
 }
