@@ -7,11 +7,13 @@ pub mod ops;
 pub mod setup;
 pub mod shrink;
 pub mod sim;
+pub mod storage;
 pub mod store;
 pub mod watch;
 
 pub use ops::{generate, Op};
 pub use sim::{Failure, Sim, Stats};
+pub use storage::Storage;
 pub use store::Kind;
 
 /// Run `ops` on a fresh world; a panic in a use case counts as a failure.

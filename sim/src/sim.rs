@@ -23,13 +23,14 @@ use leadflow::usecases::route::route_lead;
 use leadflow::usecases::score::score_event;
 use leadflow::usecases::sla_check::check_slas;
 use leadflow::usecases::{due_times, UseCaseError};
-use leadflow_store_sqlite::SCORE_QUEUE;
+use leadflow_store_sqlite::{DEDUPE_WINDOW, SCORE_QUEUE};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::ops::{CrashPoint, Op, Reason, RepChange};
 use crate::setup;
+use crate::storage::Storage;
 use crate::store::{open_sqlite, AnyStore, Kind, Watched};
 use crate::watch::{Ctx, Violation, Watch};
 
@@ -41,6 +42,17 @@ pub const WAKE_WITHIN: TimeDelta = TimeDelta::seconds(1);
 
 /// Every how many operations the expensive checks (stored history, score replay) run.
 pub const DEEP_EVERY: usize = 25;
+
+/// How often the SQLite store's retention job (`SqliteStore::prune`) runs on simulated time
+/// (`leadflow serve` runs it every minute): a time jump stops on it.
+pub const PRUNE_EVERY: TimeDelta = TimeDelta::hours(1);
+
+/// The dedupe window: a resend of an event first sent longer ago than this is outside the
+/// contract (the SQLite store forgets the id; no sender retries that late), so the simulation
+/// resends only events sent within it.
+pub fn dedupe_window() -> TimeDelta {
+    TimeDelta::from_std(DEDUPE_WINDOW).expect("30 days fit")
+}
 
 /// A notifier that records what it sent, on its channel.
 #[derive(Clone)]
@@ -101,6 +113,12 @@ pub struct Stats {
     pub simulated_seconds: i64,
     /// The SQLite files' size at the end (database, WAL, shared memory).
     pub db_bytes: u64,
+    /// SQLite: retention runs (`SqliteStore::prune`), and the rows they deleted.
+    pub prunes: u64,
+    pub pruned_rows: u64,
+    /// SQLite at the end: bytes of pages by table, each with its indexes (`dbstat`), and free
+    /// pages under `"(free)"`.
+    pub table_bytes: BTreeMap<String, u64>,
     /// Violations of the invariants a diagnostic run was told to tolerate
     /// (`LEADFLOW_SIM_TOLERATE`), by invariant: how many, and the seed-less first one.
     pub tolerated: BTreeMap<&'static str, (u64, String)>,
@@ -124,6 +142,11 @@ impl Stats {
         self.restarts += o.restarts;
         self.simulated_seconds += o.simulated_seconds;
         self.db_bytes += o.db_bytes;
+        self.prunes += o.prunes;
+        self.pruned_rows += o.pruned_rows;
+        for (table, bytes) in &o.table_bytes {
+            *self.table_bytes.entry(table.clone()).or_default() += bytes;
+        }
         for (k, (n, first)) in &o.tolerated {
             let e = self.tolerated.entry(k).or_insert((0, first.clone()));
             e.0 += n;
@@ -149,8 +172,15 @@ pub struct Sim {
     reps: Vec<Rep>,
     notifiers: Vec<Recorder>,
     sent_log: Arc<Mutex<Vec<(&'static str, String)>>>,
-    /// Every event sent, in order (what `Duplicate` resends).
+    /// Every event sent, in order (what `Duplicate` resends), and when it was sent.
     sent: Vec<InboundEvent>,
+    sent_at: Vec<DateTime<Utc>>,
+    /// When each accepted event was accepted, and each alert delivered (on one channel), in
+    /// order: what the SQLite store's dedupe markers must hold within the window.
+    accepted_at: Vec<DateTime<Utc>>,
+    delivered_at: Vec<DateTime<Utc>>,
+    /// When the SQLite store's retention job last ran.
+    last_prune: Option<DateTime<Utc>>,
     next_event: u64,
     /// Accepted event id -> (lead, its score job as accepted).
     accepted: BTreeMap<String, ScoreJob>,
@@ -228,6 +258,10 @@ impl Sim {
             notifiers,
             sent_log,
             sent: Vec::new(),
+            sent_at: Vec::new(),
+            accepted_at: Vec::new(),
+            delivered_at: Vec::new(),
+            last_prune: None,
             next_event: 0,
             accepted: BTreeMap::new(),
             leads: BTreeMap::new(),
@@ -260,8 +294,17 @@ impl Sim {
 
     /// Run every operation, checking after each; the figures, or the first failure.
     pub fn run(mut self, ops: &[Op]) -> Result<Stats, Failure> {
+        self.steps(ops, 0)?;
+        Ok(self.stats())
+    }
+
+    /// Run `ops` (operations `first..` of a longer list, for the failure's step number),
+    /// checking after each, the expensive checks included after the last; the first failure.
+    /// Several calls carry on the same run.
+    pub fn steps(&mut self, ops: &[Op], first: usize) -> Result<(), Failure> {
         for (i, op) in ops.iter().enumerate() {
-            let deep = (i + 1) % DEEP_EVERY == 0 || i + 1 == ops.len();
+            let deep = (first + i + 1).is_multiple_of(DEEP_EVERY) || i + 1 == ops.len();
+            let i = first + i;
             let result = self.step(op).and_then(|()| self.checks(deep));
             let result = result.and_then(|()| self.take_violations());
             if let Err((invariant, detail)) = result {
@@ -279,6 +322,11 @@ impl Sim {
             }
             self.stats.ops += 1;
         }
+        Ok(())
+    }
+
+    /// The figures so far.
+    pub fn stats(&self) -> Stats {
         let w = self.watch.lock().unwrap_or_else(|p| p.into_inner());
         let mut stats = self.stats.clone();
         stats.checks += w.stats.checks;
@@ -287,10 +335,60 @@ impl Sim {
         stats.escalations = w.stats.escalations;
         stats.recycles = w.stats.recycles;
         stats.reactivations = w.stats.reactivations;
+        drop(w); // `storage` takes the watch's lock too
         stats.alerts = self.sent_log.lock().map(|l| l.len() as u64).unwrap_or(0);
         stats.simulated_seconds = (self.now - self.start).num_seconds();
         stats.db_bytes = self.db_bytes();
-        Ok(stats)
+        if let Some(storage) = self.storage() {
+            stats.table_bytes = storage.table_bytes;
+            stats
+                .table_bytes
+                .insert("(free)".into(), storage.free_bytes);
+        }
+        stats
+    }
+
+    /// The SQLite store's storage now (`None` on the memory store or if it cannot be read):
+    /// pages by table, the dedupe markers' rows, and what the run says they must hold.
+    pub fn storage(&self) -> Option<Storage> {
+        let dir = self.dir.as_ref()?;
+        let measured = crate::storage::measure(dir.path()).ok()?;
+        let window = dedupe_window();
+        // A marker written at t is deleted by the first retention run at or after the first
+        // mark taken after t (at most PRUNE_EVERY later) plus the window: it lives at most
+        // window + 2 x PRUNE_EVERY.
+        let slack = PRUNE_EVERY * 2;
+        let since = |times: &[DateTime<Utc>], age: TimeDelta| {
+            let from = self.now - age;
+            (times.len() - times.partition_point(|t| *t <= from)) as u64
+        };
+        let applied_at = self
+            .watch
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .applied_ids_at
+            .clone();
+        Some(Storage {
+            now: self.now,
+            simulated_seconds: (self.now - self.start).num_seconds(),
+            ops: self.stats.ops,
+            events_accepted: self.stats.events_accepted,
+            file_bytes: self.db_bytes(),
+            table_bytes: measured.table_bytes,
+            payload_bytes: measured.payload_bytes,
+            free_bytes: measured.free_bytes,
+            marker_rows: measured.marker_rows,
+            must_keep: [
+                since(&self.accepted_at, window),
+                since(&applied_at, window),
+                since(&self.delivered_at, window),
+            ],
+            may_keep: [
+                since(&self.accepted_at, window + slack),
+                since(&applied_at, window + slack),
+                since(&self.delivered_at, window + slack),
+            ],
+        })
     }
 
     /// The SQLite files' size now (0 for the memory store).
@@ -341,10 +439,15 @@ impl Sim {
                 self.drain(None)?;
             }
             Op::Duplicate { nth } => {
-                if self.sent.is_empty() {
+                // Only events first sent within the dedupe window (all of them in a run shorter
+                // than the window).
+                let from = self.now - dedupe_window();
+                let start = self.sent_at.partition_point(|t| *t <= from);
+                let recent = self.sent.len() - start;
+                if recent == 0 {
                     return Ok(());
                 }
-                let e = self.sent[nth % self.sent.len()].clone();
+                let e = self.sent[start + nth % recent].clone();
                 self.send(vec![e], true)?;
                 self.drain(None)?;
             }
@@ -411,6 +514,7 @@ impl Sim {
             for (e, (id, lead)) in events.iter().zip(&report.leads) {
                 let index = setup_index(e);
                 self.leads.insert(lead.clone(), index);
+                self.accepted_at.push(now);
                 self.accepted.insert(
                     id.clone(),
                     ScoreJob {
@@ -426,6 +530,7 @@ impl Sim {
                     },
                 );
             }
+            self.sent_at.extend(events.iter().map(|_| now));
             self.sent.extend(events);
         }
         Ok(())
@@ -552,6 +657,10 @@ impl Sim {
             ))
             .map_err(uc)?;
         }
+        let delivered = self.sent_log.lock().map(|l| l.len()).unwrap_or(0);
+        let now = self.now;
+        self.delivered_at
+            .resize(delivered.max(self.delivered_at.len()), now);
         Ok(())
     }
 
@@ -715,6 +824,7 @@ impl Sim {
     /// then the pipeline drained; again while something is still due at `now`.
     fn tick(&mut self) -> Result<(), Fail> {
         self.stats.instants += 1;
+        self.prune()?;
         for _ in 0..4 {
             self.set(Ctx::Sla);
             let report =
@@ -748,6 +858,21 @@ impl Sim {
             "schedules settle",
             format!("still due at {} after the schedules ran: {due:?}", self.now),
         ))
+    }
+
+    /// SQLite: the retention job, once per `PRUNE_EVERY` of simulated time (as `leadflow
+    /// serve` runs it every minute).
+    fn prune(&mut self) -> Result<(), Fail> {
+        if self.last_prune.is_some_and(|t| self.now < t + PRUNE_EVERY) {
+            return Ok(());
+        }
+        if let AnyStore::Sqlite(s) = &self.store().inner {
+            let report = block(s.prune(self.now)).map_err(uc)?;
+            self.stats.prunes += 1;
+            self.stats.pruned_rows += report.total() as u64;
+            self.last_prune = Some(self.now);
+        }
+        Ok(())
     }
 
     fn due_now(&self) -> Result<Vec<(DueKind, LeadId)>, Fail> {
@@ -801,6 +926,9 @@ impl Sim {
         }
         for since in self.eligible_since.values() {
             consider(Some(*since + WAKE_WITHIN + TimeDelta::milliseconds(1)));
+        }
+        if self.kind == Kind::Sqlite {
+            consider(self.last_prune.map(|t| t + PRUNE_EVERY));
         }
         Ok(next)
     }

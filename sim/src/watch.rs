@@ -59,6 +59,10 @@ pub struct Watch {
     pub episodes: HashMap<LeadId, Episode>,
     /// How many times each inbound event id was written as applied (its `event` history line).
     pub applied: HashMap<String, u32>,
+    /// When each write carrying an applied id (`LeadWrite::applied_event`: an event's, or a
+    /// disposition's sent with its `occurred_at`) went in, in order: the store's
+    /// `applied_events` rows.
+    pub applied_ids_at: Vec<DateTime<Utc>>,
     /// (lead, clock's assigned_at) of every escalation written.
     pub escalated: HashSet<(LeadId, DateTime<Utc>)>,
     pub team_sizes: HashMap<String, usize>,
@@ -79,6 +83,7 @@ impl Watch {
             violations: Vec::new(),
             episodes: HashMap::new(),
             applied: HashMap::new(),
+            applied_ids_at: Vec::new(),
             escalated: HashSet::new(),
             team_sizes: HashMap::new(),
             stats: WriteStats::default(),
@@ -114,6 +119,9 @@ impl Watch {
             }
         }
 
+        if w.applied_event.is_some() {
+            self.applied_ids_at.push(now);
+        }
         // Applied events, as written.
         for h in w.history.iter().filter(|h| h.kind == HistoryKind::Event) {
             if let Some(e) = h.detail().get("event_id").and_then(|v| v.as_str()) {

@@ -4,12 +4,13 @@
 //! LEADFLOW_SIM_STEPS=1000000 cargo run --release -p leadflow-sim --bin soak -- --seeds 4 [--from 1] [--store memory|sqlite|both]
 //! ```
 //! Prints, per store: steps, seeds, invariant checks performed, steps/s, simulated time and,
-//! for SQLite, the database's bytes per accepted event. Exits 1 on the first failure, with
+//! for SQLite, the database's bytes per accepted event, in total and by table group. Exits 1 on the first failure, with
 //! the seed and the shrunk operations.
 
 use std::time::{Duration, Instant};
 
 use leadflow_sim::shrink::{report, shrink};
+use leadflow_sim::storage::groups;
 use leadflow_sim::{ops_for, run, Kind, Stats};
 
 fn main() {
@@ -80,10 +81,21 @@ fn main() {
             println!("  tolerated \"{invariant}\": {n} violation(s), first: {first}");
         }
         if kind == Kind::Sqlite && total.events_accepted > 0 {
+            let events = total.events_accepted as f64;
             println!(
-                "  SQLite: {:.0} bytes per accepted event (files at the end of each seed summed), largest database {} bytes",
-                total.db_bytes as f64 / total.events_accepted as f64,
-                max_bytes
+                "  SQLite: {:.0} bytes per accepted event (files at the end of each seed summed), largest database {} bytes; retention ran {} times, deleted {} rows",
+                total.db_bytes as f64 / events,
+                max_bytes,
+                total.prunes,
+                total.pruned_rows
+            );
+            println!(
+                "  SQLite bytes per accepted event by group (pages with their indexes, dbstat, at the end of each seed): {}",
+                groups(&total.table_bytes)
+                    .iter()
+                    .map(|(g, b)| format!("{g} {:.0}", *b as f64 / events))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
     }
