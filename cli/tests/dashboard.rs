@@ -67,9 +67,18 @@ async fn serve_opens_the_dashboard_on_what_the_demo_kept() {
             .send()
     };
 
-    let overview = get("/").await.unwrap();
-    assert_eq!(overview.status(), StatusCode::OK);
-    let body = overview.text().await.unwrap();
+    // serve's schedules fire as it starts (SLA, routing retries, retention) and rewrite the
+    // demo's overdue leads; the at-risk queue links leads once those writes settle.
+    let mut body = String::new();
+    for _ in 0..50 {
+        let overview = get("/").await.unwrap();
+        assert_eq!(overview.status(), StatusCode::OK);
+        body = overview.text().await.unwrap();
+        if body.contains(r#"href="/leads/"#) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     let at = body
         .find(r#"id="leads""#)
         .expect("the headline's lead count");
